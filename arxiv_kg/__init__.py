@@ -1,0 +1,1 @@
+"""arxiv-kg command-line application."""

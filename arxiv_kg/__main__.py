@@ -1,0 +1,3 @@
+from arxiv_kg.cli import main
+
+main()

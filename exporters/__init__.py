@@ -1,0 +1,1 @@
+"""Exporters: one module per format, registered in EXPORTERS (name -> writer)."""

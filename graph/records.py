@@ -1,0 +1,103 @@
+"""Typed records that flow through the pipeline: parse -> normalise -> merge -> graph."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record or file that could not be used, with where it was found."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One `### title` block as read from a digest: field name -> joined value."""
+
+    file: str
+    line: int
+    title: str
+    fields: dict[str, str] = field(hash=False, compare=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A URL found in free text. `kind` is 'repository' or a link class ('project', 'video', ...)."""
+
+    url: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One normalised record: a single version of a paper as seen in one file."""
+
+    arxiv_id: str  # without version: "2105.14656" or "cs/9902010"
+    version: int
+    title: str
+    dois: tuple[str, ...]
+    primary_category: str | None
+    categories: tuple[str, ...]  # arXiv categories, primary first
+    subject_classes: tuple[str, ...]  # "ACM:I.5.4", "MSC:68T45"
+    published: str  # ISO 8601, "2021-05-31T00:49:34+00:00"
+    updated: str
+    authors: tuple[str, ...]  # repaired display spellings, in order
+    comment: str | None
+    journal_ref: str | None
+    abstract: str
+    repositories: tuple[str, ...]  # canonical repository URLs, first-seen order
+    links: tuple[Link, ...]  # other classified links, first-seen order
+    mentions: tuple[str, ...]  # other arXiv IDs (without version) cited in text
+    source: str  # "file:line"
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper after merging duplicate records: the newest version's fields."""
+
+    arxiv_id: str
+    version: int
+    versions: tuple[int, ...]  # every version seen, ascending
+    title: str
+    dois: tuple[str, ...]
+    primary_category: str | None
+    categories: tuple[str, ...]
+    subject_classes: tuple[str, ...]
+    published: str
+    updated: str
+    authors: tuple[str, ...]  # author keys (see graph.names.author_key), in order
+    comment: str | None
+    journal_ref: str | None
+    abstract: str
+    repositories: tuple[str, ...]
+    links: tuple[Link, ...]
+    mentions: tuple[str, ...]
+    sources: tuple[str, ...]  # every "file:line" the paper was seen at, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author identity: `key` is the identity, `name` the most frequent spelling."""
+
+    key: str
+    name: str
+    spellings: tuple[str, ...]  # every spelling seen, most frequent first
+    papers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """Everything `build` persists: merged papers sorted by ID, authors sorted by key."""
+
+    papers: tuple[Paper, ...]
+    authors: dict[str, Author]
+    variants: tuple[tuple[str, ...], ...] = ()  # groups of author keys that may be one person
+    rejected: tuple[Rejected, ...] = ()
+    files: int = 0
+    records: int = 0
