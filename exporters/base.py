@@ -1,0 +1,31 @@
+"""What every exporter module provides, and the options they share."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import networkx as nx
+
+DEFAULT_BASE_IRI = "https://w3id.org/arxiv-kg/"
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    base_iri: str = DEFAULT_BASE_IRI
+    size_by: str = "pagerank"  # node measure that sets viz:size in GEXF
+    color_by: str = "type"  # "type" or "community"
+    quiet: bool = True
+
+
+Writer = Callable[[nx.Graph, BinaryIO, ExportOptions], None]
+
+
+@dataclass(frozen=True)
+class Exporter:
+    name: str
+    extension: str
+    media_type: str
+    graphs: frozenset[str]  # which graphs it can write: "kg", "coauthors"
+    write: Writer
+    description: str

@@ -1,0 +1,16 @@
+"""jsonld exporter (placeholder until implemented)."""
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import networkx as nx
+
+from exporters.base import Exporter, ExportOptions
+
+
+def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
+    raise NotImplementedError("jsonld export is not implemented yet")
+
+
+EXPORTER = Exporter(name="jsonld", extension="jsonld", media_type="application/ld+json",
+                    graphs=frozenset({"kg"}), write=write, description="placeholder")

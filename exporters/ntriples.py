@@ -1,0 +1,16 @@
+"""ntriples exporter (placeholder until implemented)."""
+from __future__ import annotations
+
+from typing import BinaryIO
+
+import networkx as nx
+
+from exporters.base import Exporter, ExportOptions
+
+
+def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
+    raise NotImplementedError("ntriples export is not implemented yet")
+
+
+EXPORTER = Exporter(name="ntriples", extension="nt", media_type="application/n-triples",
+                    graphs=frozenset({"kg"}), write=write, description="placeholder")
