@@ -9,7 +9,6 @@ Layout of a KG folder (default ``out/``):
 """
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import orjson
@@ -29,10 +28,11 @@ _DUMP_OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 def save_corpus(corpus: Corpus, out_dir: str | Path) -> None:
     out = Path(out_dir)
-    _write_lines(out / PAPERS, (asdict(p) for p in corpus.papers))
-    _write_lines(out / AUTHORS, (asdict(corpus.authors[k]) for k in sorted(corpus.authors)))
-    _write_json(out / VARIANTS, [list(g) for g in corpus.variants])
-    _write_json(out / REJECTED, [asdict(r) for r in corpus.rejected])
+    # orjson serialises (slotted) dataclasses natively, far faster than dataclasses.asdict.
+    _write_lines(out / PAPERS, corpus.papers)
+    _write_lines(out / AUTHORS, (corpus.authors[k] for k in sorted(corpus.authors)))
+    _write_json(out / VARIANTS, corpus.variants)
+    _write_json(out / REJECTED, corpus.rejected)
     _write_json(out / META, {"files": corpus.files, "records": corpus.records})
 
 

@@ -1,0 +1,75 @@
+"""Author names: splitting an Authors field, identity keys, display names, variants."""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from graph.text import clean, strip_accents
+
+# A comma splits "Reginald B. Adams, Jr." in two; these tokens belong to the name before.
+_SUFFIX = re.compile(r"^(?:jr|sr|jnr|snr|ii|iii|iv|v|vi|esq|phd|md)\.?$", re.IGNORECASE)
+_NOT_A_NAME = {":", ";", ""}
+_INITIALS = re.compile(r"(?<=\w)\.(?=\w)")  # "J.P." -> "J. P."
+_JOINERS = re.compile(r"[\-‐‑–'’`]")  # "Wei-Wei" ~ "Weiwei", "O'Brien" ~ "OBrien"
+_SPACES = re.compile(r"\s+")
+
+
+def split_authors(field: str) -> tuple[str, ...]:
+    """Split a comma-separated Authors value into cleaned display names, in order."""
+    names: list[str] = []
+    for token in clean(field).split(","):
+        name = token.strip()
+        if name in _NOT_A_NAME:
+            continue  # "OpenAI, :, Aaron Hurst" lists a team, then a lone ":"
+        if names and _SUFFIX.match(name):
+            names[-1] = f"{names[-1]} {name}"
+        else:
+            names.append(_INITIALS.sub(". ", name) if "." in name else name)
+    return tuple(names)
+
+
+def author_key(name: str) -> str:
+    """Identity of a cleaned display name: NFC, spaced initials, case-folded."""
+    return name.casefold()
+
+
+def display_names(spellings: dict[str, Counter[str]]) -> dict[str, str]:
+    """The most frequent spelling per key; ties go to the alphabetically first."""
+    return {key: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            for key, counts in spellings.items()}
+
+
+def loose_key(key: str) -> str:
+    """A key with accents, hyphens, dots and apostrophes folded away."""
+    folded = _JOINERS.sub("", strip_accents(key)).replace(".", " ")
+    return _SPACES.sub(" ", folded).strip()
+
+
+def variant_groups(keys: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """Groups of keys that are likely one person: same loose key, or initials of one full name.
+
+    Reported for review, never merged: "Wei Wang" and "W. Wang" may well be two people.
+    """
+    by_loose: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(keys):
+        by_loose[loose_key(key)].append(key)
+    groups = {tuple(g) for g in by_loose.values() if len(g) > 1}
+    groups.update(_initial_groups(by_loose))
+    return tuple(sorted(groups))
+
+
+def _initial_groups(by_loose: dict[str, list[str]]) -> set[tuple[str, ...]]:
+    """Pair "j. smith" with "john smith" when exactly one full name fits the initials."""
+    full_by_abbrev: dict[str, list[str]] = defaultdict(list)
+    abbreviated: dict[str, list[str]] = {}
+    for loose, keys in by_loose.items():
+        parts = loose.split(" ")
+        if len(parts) < 2:
+            continue
+        if all(len(p) == 1 for p in parts[:-1]):
+            abbreviated[loose] = keys
+        else:
+            full_by_abbrev[" ".join([p[0] for p in parts[:-1]] + parts[-1:])].extend(keys)
+    return {tuple(sorted(keys + full_by_abbrev[loose])) for loose, keys in abbreviated.items()
+            if len(set(full_by_abbrev.get(loose, ()))) == 1}

@@ -1,0 +1,136 @@
+"""Turn a RawRecord into a typed Record: IDs, DOIs, categories, dates, names, links."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from graph import links
+from graph.names import split_authors
+from graph.records import RawRecord, Record, Rejected
+from graph.text import clean
+
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}"
+_ARXIV_ID = re.compile(
+    rf"^(?:https?://(?:www\.|export\.)?arxiv\.org/abs/)?(?:arXiv:)?({_NEW_ID}|{_OLD_ID})(?:v(\d+))?$",
+    re.IGNORECASE,
+)
+_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
+_MSC = re.compile(r"^\d\d[A-Z\-](?:\d\d|xx|XX)$")
+_ACM = re.compile(r"^[A-K](?:\.(?:\d+|m))*(?:\.[a-z])?$")
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?$")
+REQUIRED = ("Arxiv ID", "Published", "Authors")
+
+
+class Invalid(ValueError):
+    """A record field that cannot be interpreted; the record is rejected."""
+
+
+def normalise(raw: RawRecord) -> Record | Rejected:
+    try:
+        return _record(raw)
+    except Invalid as exc:
+        return Rejected(raw.file, raw.line, str(exc))
+
+
+def _record(raw: RawRecord) -> Record:
+    f = raw.fields
+    missing = [name for name in REQUIRED if not _value(f.get(name))]
+    if missing or not raw.title:
+        what = ", ".join(missing) if missing else "title"
+        raise Invalid(f"truncated record: no {what}")
+    arxiv_id, version = parse_arxiv_id(f["Arxiv ID"])
+    primary, categories, subjects = parse_categories(f.get("Categories", ""))
+    authors = split_authors(f["Authors"])
+    if not authors:
+        raise Invalid("truncated record: no authors")
+    abstract = clean(f.get("Summary", ""))
+    comment = _text(f.get("Comment"))
+    repos, found, mentions = links.extract(f"{abstract} {comment or ''}")
+    published = parse_timestamp(f["Published"], "Published")
+    return Record(
+        arxiv_id=arxiv_id, version=version, title=clean(raw.title), dois=parse_dois(f.get("DOI")),
+        primary_category=primary, categories=categories, subject_classes=subjects,
+        published=published, updated=parse_timestamp(f.get("Updated") or f["Published"], "Updated"),
+        authors=authors, comment=comment, journal_ref=_text(f.get("Journal")), abstract=abstract,
+        repositories=repos, links=found, mentions=tuple(m for m in mentions if m != arxiv_id),
+        source=f"{raw.file}:{raw.line}",
+    )
+
+
+def _value(v: str | None) -> str | None:
+    return None if v is None or v == "None" or not v.strip() else v
+
+
+def _text(v: str | None) -> str | None:
+    v = _value(v)
+    return clean(v) if v else None
+
+
+def parse_arxiv_id(value: str) -> tuple[str, int]:
+    """`http://arxiv.org/abs/2105.14656v2` -> ("2105.14656", 2); old IDs drop their subject class."""
+    m = _ARXIV_ID.match(value.strip())
+    if not m:
+        raise Invalid(f"malformed Arxiv ID {value[:80]!r}")
+    ident, version = m.group(1), int(m.group(2) or 1)
+    if "/" in ident:  # math.GT/0309136 is math/0309136
+        archive, number = ident.split("/")
+        ident = f"{archive.split('.')[0].lower()}/{number}"
+    return ident, version
+
+
+def parse_dois(value: str | None) -> tuple[str, ...]:
+    """Every DOI in a DOI field, deduplicated case-insensitively (DOIs are case-insensitive)."""
+    if not _value(value):
+        return ()
+    seen: dict[str, str] = {}
+    for token in value.split():
+        m = _DOI.match(token.strip(".,;"))
+        if m:
+            seen.setdefault(m.group(1).lower(), m.group(1))
+    return tuple(seen.values())
+
+
+def parse_categories(value: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """`**eess.IV**, cs.CV, I.5; I.5.4` -> ("eess.IV", ("eess.IV", "cs.CV"), ("ACM:I.5", "ACM:I.5.4"))."""
+    primary = None
+    categories: list[str] = []
+    subjects: list[str] = []
+    for token in re.split(r"[,;]", value):
+        token = token.strip()
+        bold = token.startswith("**")
+        token = token.strip("* ")
+        if not token or token == "None":
+            continue
+        if _MSC.match(token):
+            _add(subjects, f"MSC:{token}")
+        elif _ACM.match(token):
+            _add(subjects, f"ACM:{token}")
+        elif _CATEGORY.match(token):
+            _add(categories, token)
+            if bold and primary is None:
+                primary = token
+    if primary is None and categories:
+        primary = categories[0]
+    if primary:
+        categories.remove(primary)
+        categories.insert(0, primary)
+    return primary, tuple(categories), tuple(subjects)
+
+
+def _add(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def parse_timestamp(value: str, field: str) -> str:
+    """`2021-05-31 00:49:34+00:00` -> `2021-05-31T00:49:34+00:00` (xsd:dateTime form)."""
+    value = value.strip()
+    if not _TIMESTAMP.match(value):
+        raise Invalid(f"malformed {field} timestamp {value[:40]!r}")
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"malformed {field} timestamp {value[:40]!r}") from None
+    return stamp.isoformat() if stamp.tzinfo else stamp.isoformat() + "+00:00"

@@ -1,0 +1,31 @@
+"""parse -> normalise -> merge: from digest files to a Corpus."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from graph.merge import merge_records
+from graph.names import variant_groups
+from graph.normalise import normalise
+from graph.parse import expand_inputs, parse_file
+from graph.records import Corpus, RawRecord, Record, Rejected
+
+Progress = Callable[[Iterable[str], int], Iterable[str]]
+
+
+def _no_progress(files: Iterable[str], total: int) -> Iterable[str]:
+    return files
+
+
+def read_corpus(inputs: Iterable[str], progress: Progress = _no_progress) -> Corpus:
+    """Read every digest under `inputs`; bad files and records become `rejected` entries."""
+    files, rejected = expand_inputs(inputs)
+    records: list[Record] = []
+    for name in progress(files, len(files)):
+        for item in parse_file(name):
+            result = normalise(item) if isinstance(item, RawRecord) else item
+            (rejected if isinstance(result, Rejected) else records).append(result)
+    papers, authors = merge_records(records)
+    return Corpus(papers=papers, authors=authors, variants=variant_groups(authors),
+                  rejected=tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
+                  files=len(files), records=len(records))
+
