@@ -45,6 +45,11 @@ def _paper(group: list[Record], spellings: dict[str, Counter[str]]) -> Paper:
         subject_classes=best.subject_classes, published=best.published, updated=best.updated,
         authors=tuple(keys), comment=best.comment, journal_ref=best.journal_ref,
         abstract=best.abstract, repositories=best.repositories, links=best.links,
-        mentions=best.mentions, sources=tuple(sorted(r.source for r in group)),
+        mentions=best.mentions, sources=tuple(sorted((r.source for r in group), key=_source_order)),
     )
 
+
+
+def _source_order(source: str) -> tuple[str, int]:
+    file, _, line = source.rpartition(":")
+    return file, int(line)

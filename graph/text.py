@@ -3,9 +3,9 @@
 Digests were sometimes decoded with the wrong codec: UTF-8 read as Mac Roman
 (``Am√©lie``) or as Latin-1/Windows-1252 (``GuimarÃ£es``). ftfy fixes most of
 these, but not every Mac Roman case (``Wo≈∫niak``), so a strict Mac Roman
-round trip is tried after it. A string is only touched when it contains a
-character that mojibake produces, and a repair is only kept when it removes
-all of them, so a correct name is never changed.
+round trip is tried after it. Only words that contain a character mojibake
+produces are touched, and a repair is kept only when it lowers ftfy's badness
+or the count of those characters, so a correct name is never changed.
 """
 from __future__ import annotations
 
@@ -13,19 +13,27 @@ import re
 import unicodedata
 
 import ftfy
+from ftfy.badness import badness
 
 # Characters that UTF-8 bytes turn into when read as Mac Roman or Latin-1/cp1252.
-_MOJIBAKE = re.compile("[√≈∫ŒœÃÂâ€™Ë¨Ø¥¢£¬±µ∂∑∏πΩ◊ﬁﬂ‚„‰ˆ˜¯˘˙˚¸˝˛ˇ]")
+MOJIBAKE_CHARS = "√≈∫ŒœÃÂâ€™Ë¨Ø¥¢£¬±µ∂∑∏πΩ◊ﬁﬂ‚„‰ˆ˜¯˘˙˚¸˝˛ˇ"
+_MOJIBAKE = re.compile(f"[{MOJIBAKE_CHARS}]")
 
 
 def repair(text: str) -> str:
     """Return `text` with mojibake undone; unchanged unless a repair is certain."""
     if text.isascii() or not _MOJIBAKE.search(text):
         return text
+    # Word by word: one string can mix two codecs' mojibake, and a fixer that decodes the
+    # whole string with one codec garbles the other's words (GuimarÃ£es -> Guimaṛes).
+    return " ".join(_repair_run(w) if _MOJIBAKE.search(w) else w for w in text.split(" "))
+
+
+def _repair_run(text: str) -> str:
     fixed = ftfy.fix_encoding(text)
     if _MOJIBAKE.search(fixed):
         fixed = _mac_roman_roundtrip(fixed)
-    return fixed if _mojibake_count(fixed) < _mojibake_count(text) else text
+    return fixed if _score(fixed) < _score(text) else text
 
 
 def _mac_roman_roundtrip(text: str) -> str:
@@ -35,8 +43,10 @@ def _mac_roman_roundtrip(text: str) -> str:
         return text
 
 
-def _mojibake_count(text: str) -> int:
-    return len(_MOJIBAKE.findall(text))
+def _score(text: str) -> tuple[int, int]:
+    # The marker count catches Mac Roman mojibake that ftfy's badness scores 0
+    # (Wo≈∫niak); badness breaks ties such as √Ç -> Â, where one marker remains.
+    return len(_MOJIBAKE.findall(text)), badness(text)
 
 
 def clean(text: str) -> str:

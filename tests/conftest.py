@@ -1,0 +1,55 @@
+"""Shared fixtures: the bundled sample built once per session, and small digest helpers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from arxiv_kg.cli import main
+from graph.kg import build_graph
+from graph.persist import load_corpus
+from graph.records import Corpus
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def sample_kg(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A KG folder built by `arxiv-kg build` from the bundled sample (214 papers)."""
+    out = tmp_path_factory.mktemp("sample-kg")
+    result = CliRunner().invoke(main, ["build", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_corpus(sample_kg: Path) -> Corpus:
+    return load_corpus(sample_kg)
+
+
+@pytest.fixture(scope="session")
+def sample_graph(sample_corpus: Corpus) -> nx.DiGraph:
+    return build_graph(sample_corpus)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def digest(*records: str, day: str = "2021-05-31") -> str:
+    """A digest file's text with the given record blocks."""
+    return f"# Arxiv Papers in cs.CV on {day}\n" + "\n\n\n".join(records) + "\n"
+
+
+def record(arxiv_id: str = "2105.14656v2", *, title: str = "A Title", authors: str = "Ann Lee, Bo Chen",
+           categories: str = "**cs.CV**, cs.LG", published: str = "2021-05-31 00:49:34+00:00",
+           updated: str = "2021-06-01 10:00:00+00:00", doi: str = "None", comment: str = "None",
+           journal: str = "None", summary: str = "An abstract.") -> str:
+    """One record block in the digest layout, with every field overridable."""
+    return (f"### {title}\n- **Arxiv ID**: http://arxiv.org/abs/{arxiv_id}\n- **DOI**: {doi}\n"
+            f"- **Categories**: {categories}\n- **Links**: [PDF](http://arxiv.org/pdf/{arxiv_id})\n"
+            f"- **Published**: {published}\n- **Updated**: {updated}\n- **Authors**: {authors}\n"
+            f"- **Comment**: {comment}\n- **Journal**: {journal}\n- **Summary**: {summary}")

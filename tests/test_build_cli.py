@@ -1,0 +1,106 @@
+"""`arxiv-kg build` through CliRunner, re-reading what it wrote."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import DATA, digest, record
+
+from arxiv_kg.cli import main
+from graph.persist import load_corpus
+from graph.sample import sample_dir
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+KEYS = {"files", "records", "papers", "duplicates_merged", "authors", "categories",
+        "subject_classes", "repositories", "links", "rejected"}
+
+
+def read_summary(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def test_bundled_sample_counts(sample_kg):
+    summary = read_summary(sample_kg)
+    assert KEYS <= set(summary)
+    assert (summary["files"], summary["records"], summary["papers"], summary["duplicates_merged"]) == (3, 255, 214, 41)
+    assert summary["rejected"] == []
+    corpus = load_corpus(sample_kg)
+    assert len(corpus.papers) == 214 and len(corpus.authors) == summary["authors"]
+
+
+def test_summary_on_stdout_and_quiet_stderr(runner, tmp_path):
+    result = runner.invoke(main, ["build", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0
+    assert "214 papers (41 duplicates merged)" in result.stdout
+    assert result.stderr == ""
+
+
+def test_any_file_order_gives_identical_output(runner, tmp_path):
+    files = sorted(str(p) for p in sample_dir().glob("*.md"))
+    for name, order in (("a", files), ("b", files[::-1])):
+        assert runner.invoke(main, ["build", *order, "--out", str(tmp_path / name), "-q"]).exit_code == 0
+    for f in ("summary.json", "papers.jsonl", "authors.jsonl", "variants.json"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+
+
+def test_stdin_input(runner, tmp_path):
+    result = runner.invoke(main, ["build", "-", "--out", str(tmp_path), "-q"],
+                           input=(DATA / "20050531.md").read_text())
+    assert result.exit_code == 0, result.output
+    (paper,) = load_corpus(tmp_path).papers
+    assert paper.arxiv_id == "cs/0505084" and paper.sources == ("<stdin>:2",)
+    assert paper.subject_classes == ("ACM:G.2.1", "ACM:F.2.2", "ACM:I.4.6", "ACM:I.5.1")
+
+
+def test_bad_inputs_are_reported_and_good_records_kept(runner, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.md").write_text(digest(record("2105.00001v1"), record("2105.00002v1", published="not a date")))
+    (src / "empty.md").write_text("")
+    (src / "binary.md").write_bytes(b"\x00\x01\x02")
+    (src / "notes.md").write_text("just some notes\n")
+    (src / "bad-utf8.md").write_bytes(digest(record("2105.00003v1", title="Caf\xe9")).encode("latin-1"))
+    (src / "noid.md").write_text(digest(record("2105.00004v1").replace("- **Arxiv ID**: http://arxiv.org/abs/2105.00004v1\n", "")))
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["build", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    rejected = {(Path(r["file"]).name, r["line"], r["reason"].split(" ")[0]) for r in read_summary(out)["rejected"]}
+    assert rejected == {("bad-utf8.md", 2, "invalid"), ("binary.md", 0, "binary"), ("empty.md", 0, "empty"),
+                        ("good.md", 15, "malformed"), ("noid.md", 2, "truncated"), ("notes.md", 1, "not")}
+    assert [p.arxiv_id for p in load_corpus(out).papers] == ["2105.00001"]
+    assert "good.md:15: malformed Published timestamp 'not a date'" in result.stderr
+
+
+def test_nothing_usable_exits_non_zero_without_traceback(runner, tmp_path):
+    (tmp_path / "x.md").write_text("not a digest")
+    result = runner.invoke(main, ["build", str(tmp_path / "x.md"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("Error: no usable records")
+    assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_strict_fails_on_any_rejection(runner, tmp_path):
+    (tmp_path / "d.md").write_text(digest(record("2105.00001v1"), record("bogus")))
+    result = runner.invoke(main, ["build", str(tmp_path / "d.md"), "--out", str(tmp_path / "o"), "--strict"])
+    assert result.exit_code == 1 and "1 rejected (--strict)" in result.stderr
+    assert read_summary(tmp_path / "o")["papers"] == 1  # written before failing, for inspection
+
+
+def test_shared_samples_when_present(runner, tmp_path):
+    if not SAMPLES.is_dir():
+        pytest.skip("../shared/samples is not beside this checkout")
+    result = runner.invoke(main, ["build", str(SAMPLES), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0
+    assert read_summary(tmp_path)["papers"] == 214
+
+
+def test_existing_outputs_survive_a_failed_build(runner, tmp_path, sample_kg):
+    out = tmp_path / "kg"
+    shutil.copytree(sample_kg, out)
+    before = (out / "papers.jsonl").read_bytes()
+    (tmp_path / "x.md").write_text("")
+    assert runner.invoke(main, ["build", str(tmp_path / "x.md"), "--out", str(out)]).exit_code == 1
+    assert (out / "papers.jsonl").read_bytes() == before

@@ -1,0 +1,68 @@
+"""The digest reader: record splitting, continuation lines and bad input."""
+from __future__ import annotations
+
+from conftest import digest, record
+
+from graph.parse import MAX_LINE, expand_inputs, parse_bytes
+from graph.records import RawRecord, Rejected
+
+
+def parse(text: str | bytes) -> list:
+    data = text.encode() if isinstance(text, str) else text
+    return list(parse_bytes(data, "day.md"))
+
+
+def test_fields_and_line_numbers():
+    items = parse(digest(record("2105.00001v1"), record("2105.00002v3", title="Second")))
+    assert [type(i) for i in items] == [RawRecord, RawRecord]
+    assert [i.line for i in items] == [2, 15]
+    assert items[1].title == "Second"
+    assert items[1].fields["Arxiv ID"] == "http://arxiv.org/abs/2105.00002v3"
+    assert list(items[0].fields) == ["Arxiv ID", "DOI", "Categories", "Links", "Published",
+                                     "Updated", "Authors", "Comment", "Journal", "Summary"]
+
+
+def test_continuation_lines_join_with_one_space():
+    text = digest(record(comment="Accepted at the European Congress\n  on Digital Pathology",
+                         categories="**cs.CV**, I.5;\n  I.5.4", doi="10.1/a\n  10.2/b"))
+    fields = parse(text)[0].fields
+    assert fields["Comment"] == "Accepted at the European Congress on Digital Pathology"
+    assert fields["Categories"] == "**cs.CV**, I.5; I.5.4"
+    assert fields["DOI"] == "10.1/a 10.2/b"
+
+
+def test_title_continuation_and_missing_header():
+    items = parse("### A long title\n  that wraps\n- **Arxiv ID**: 2105.00001v1\n")
+    assert items[0].title == "A long title that wraps"
+    assert items[0].line == 1
+
+
+def test_empty_binary_and_not_a_digest():
+    assert parse(b"") == [Rejected("day.md", 0, "empty file")]
+    assert "binary" in parse(b"\x89PNG\x00\x00IHDR")[0].reason
+    assert "not an arXiv digest" in parse("hello\nworld\n")[0].reason
+
+
+def test_invalid_utf8_rejects_only_that_record():
+    good, bad = record("2105.00001v1"), record("2105.00002v1", title="Caf\udce9")
+    data = digest(good, bad).encode("utf-8", "surrogateescape")
+    items = parse(data)
+    assert isinstance(items[0], RawRecord)
+    assert items[1] == Rejected("day.md", 15, "invalid UTF-8 in record")
+
+
+def test_megabyte_line_is_rejected_with_its_record():
+    items = parse(digest(record("2105.00001v1", summary="x" * (MAX_LINE + 10)), record("2105.00002v1")))
+    assert isinstance(items[0], Rejected) and "characters" in items[0].reason
+    assert items[0].line == 2
+    assert isinstance(items[1], RawRecord)
+
+
+def test_expand_inputs_reports_missing_and_empty(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "d.md").write_text("x")
+    (tmp_path / "a" / "notes.txt").write_text("x")
+    files, problems = expand_inputs([str(tmp_path / "a"), str(tmp_path / "empty"), str(tmp_path / "nope")])
+    assert files == [str(tmp_path / "a" / "b" / "d.md")]
+    assert [p.reason for p in problems] == ["folder holds no *.md digest files", "no such file or folder"]
