@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 import networkx as nx
 
+from graph.gcpause import paused_gc
 from graph.records import Corpus, Paper
 from graph.taxonomy import category_info
 
@@ -54,11 +55,12 @@ def build_graph(corpus: Corpus) -> nx.DiGraph:
     """Build the typed knowledge graph; node and edge insertion order is deterministic."""
     g = nx.DiGraph()
     in_corpus = {p.arxiv_id for p in corpus.papers}
-    for a in corpus.authors.values():
-        g.add_node(author_id(a.key), type="Author", label=a.name, key=a.key, name=a.name,
-                   spellings=a.spellings, papers=a.papers)
-    for p in corpus.papers:
-        _add_paper(g, p, in_corpus)
+    with paused_gc():
+        for a in corpus.authors.values():
+            g.add_node(author_id(a.key), type="Author", label=a.name, key=a.key, name=a.name,
+                       spellings=a.spellings, papers=a.papers)
+        for p in corpus.papers:
+            _add_paper(g, p, in_corpus)
     return g
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 
 from graph.text import clean, strip_accents
@@ -32,12 +32,6 @@ def split_authors(field: str) -> tuple[str, ...]:
 def author_key(name: str) -> str:
     """Identity of a cleaned display name: NFC, spaced initials, case-folded."""
     return name.casefold()
-
-
-def display_names(spellings: dict[str, Counter[str]]) -> dict[str, str]:
-    """The most frequent spelling per key; ties go to the alphabetically first."""
-    return {key: min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-            for key, counts in spellings.items()}
 
 
 def loose_key(key: str) -> str:

@@ -1,6 +1,7 @@
 """Turn a RawRecord into a typed Record: IDs, DOIs, categories, dates, names, links."""
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 
@@ -92,6 +93,7 @@ def parse_dois(value: str | None) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred distinct values cover a whole archive
 def parse_categories(value: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
     """`**eess.IV**, cs.CV, I.5; I.5.4` -> ("eess.IV", ("eess.IV", "cs.CV"), ("ACM:I.5", "ACM:I.5.4"))."""
     primary = None
@@ -127,6 +129,12 @@ def _add(items: list[str], item: str) -> None:
 def parse_timestamp(value: str, field: str) -> str:
     """`2021-05-31 00:49:34+00:00` -> `2021-05-31T00:49:34+00:00` (xsd:dateTime form)."""
     value = value.strip()
+    if len(value) == 25 and value[10] == " " and value.endswith("+00:00"):
+        try:  # the form every real digest uses; fromisoformat still checks the calendar
+            datetime.fromisoformat(value)
+            return f"{value[:10]}T{value[11:]}"
+        except ValueError:
+            raise Invalid(f"malformed {field} timestamp {value!r}") from None
     if not _TIMESTAMP.match(value):
         raise Invalid(f"malformed {field} timestamp {value[:40]!r}")
     try:

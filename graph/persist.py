@@ -15,6 +15,7 @@ import orjson
 
 from graph.errors import KGNotFound
 from graph.fsutil import atomic_write
+from graph.gcpause import paused_gc
 from graph.records import Author, Corpus, Link, Paper, Rejected
 
 PAPERS = "papers.jsonl"
@@ -38,7 +39,11 @@ def save_corpus(corpus: Corpus, out_dir: str | Path) -> None:
 
 def load_corpus(kg_dir: str | Path) -> Corpus:
     """Read back what save_corpus wrote; raise KGNotFound if the folder is not a KG."""
-    kg = Path(kg_dir)
+    with paused_gc():
+        return _load(Path(kg_dir))
+
+
+def _load(kg: Path) -> Corpus:
     missing = [n for n in (PAPERS, AUTHORS, META) if not (kg / n).is_file()]
     if missing:
         raise KGNotFound(f"{kg}: no knowledge graph here (missing {', '.join(missing)}); "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from graph.gcpause import paused_gc
 from graph.merge import merge_records
 from graph.names import variant_groups
 from graph.normalise import normalise
@@ -18,6 +19,11 @@ def _no_progress(files: Iterable[str], total: int) -> Iterable[str]:
 
 def read_corpus(inputs: Iterable[str], progress: Progress = _no_progress) -> Corpus:
     """Read every digest under `inputs`; bad files and records become `rejected` entries."""
+    with paused_gc():
+        return _read(inputs, progress)
+
+
+def _read(inputs: Iterable[str], progress: Progress) -> Corpus:
     files, rejected = expand_inputs(inputs)
     records: list[Record] = []
     for name in progress(files, len(files)):
