@@ -34,5 +34,7 @@ def human_summary(summary: dict[str, Any]) -> str:
              f"{summary['subject_classes']:,} subject classes",
              f"{summary['repositories']:,} repositories, {summary['links']:,} other links, "
              f"{summary['mentions']:,} paper mentions",
+             f"{summary['author_variant_groups']:,} groups of likely author variants "
+             f"(listed in variants.json, not merged)",
              f"{len(summary['rejected']):,} rejected"]
     return "\n".join(lines)
