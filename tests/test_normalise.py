@@ -94,9 +94,9 @@ def test_nine_hundred_authors():
 
 
 def test_links_and_mentions_come_from_summary_and_comment():
-    r = make(Summary="Code: github.com/Owner/Repo.git. See arXiv:1704.02685.",
+    r = make(Summary="Code: github.com/Megvii/YOLOX.git. See arXiv:1704.02685.",
              Comment="Project page https://example.org/proj")
-    assert r.repositories == ("https://github.com/owner/repo",)
+    assert r.repositories == ("https://github.com/megvii/yolox",)
     assert r.mentions == ("1704.02685",)
     assert [link.url for link in r.links] == ["https://example.org/proj"]
 
