@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import networkx as nx
 
-DEFAULT_BASE_IRI = "https://w3id.org/arxiv-kg/"
+from graph.rdf import DEFAULT_BASE_IRI
 
 
 @dataclass(frozen=True)

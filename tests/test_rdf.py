@@ -1,0 +1,381 @@
+"""The RDF mapping (graph/rdf.py) and its three syntaxes: Turtle, N-Triples, JSON-LD.
+
+Every file is read back by parsers that did not write it: pyoxigraph and rdflib (Turtle,
+N-Triples), rapper from raptor2-utils when installed (zero errors and zero warnings), and
+PyLD with network access refused (JSON-LD). The golden files and the per-format counts on the
+bundled sample live in test_exporters_roundtrip.py; here: hostile text, IRIs from sloppy URLs,
+isomorphism between the syntaxes, author order by SPARQL, vocabulary and options.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import networkx as nx
+import orjson
+import pyoxigraph as ox
+import pytest
+import rdflib
+from pyld import jsonld
+from rdflib.compare import isomorphic
+
+from exporters import jsonld as jsonld_exporter
+from exporters import ntriples, turtle
+from exporters.base import ExportOptions
+from graph import rdf
+from graph.errors import ArxivKGError
+from graph.kg import build_graph
+from graph.records import Author, Corpus, Link, Paper
+
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+
+SCHEMA, DBLP, SKOS, AKG = rdf.SCHEMA, rdf.DBLP, rdf.SKOS, rdf.AKG
+MODULES = {"turtle": turtle, "ntriples": ntriples, "jsonld": jsonld_exporter}
+OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+              "jsonld": ox.RdfFormat.JSON_LD}
+RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}
+RAPPER_FORMATS = {"turtle": "turtle", "ntriples": "ntriples"}
+
+HOSTILE_TITLE = ('Quotes "double" \'single\' back\\slash \\u0041 \\" tab\tnew\nline cr\rend '
+                 "nul\x00 bell\x07 esc\x1b del\x7f c1\x85 ls\u2028 lone\ud800 😀 漢字 é ]]> <b> &amp; @en ^^")
+SLOPPY_URLS = [
+    "https://github.com/o/r{x}|y z",
+    'https://github.com/o/quote"back\\slash',
+    "https://github.com/o/<angle>^caret`tick",
+    "https://github.com/o/pct%zz%4",
+    "https://github.com/o/r#one#two",
+    "https://github.com/ö/réu",
+]
+NO_SCHEME = "github.com/owner/repo"
+
+
+def make_paper(arxiv_id: str, authors: tuple[str, ...], **fields) -> Paper:
+    base = dict(arxiv_id=arxiv_id, version=3, versions=(1, 2, 3), title=f"Title {arxiv_id}",
+                dois=(), primary_category="cs.CV", categories=("cs.CV", "eess.IV"),
+                subject_classes=("ACM:I.5.4", "MSC:68T45"), published="2021-05-31T00:49:34+00:00",
+                updated="2021-06-01T10:00:00+00:00", authors=authors, comment=None, journal_ref=None,
+                abstract="An abstract.", repositories=("https://github.com/owner/repo",),
+                links=(Link("https://youtu.be/abc", "video"),), mentions=(), sources=("x.md:1",))
+    base.update(fields)
+    return Paper(**base)
+
+
+def hostile_corpus() -> Corpus:
+    papers = (
+        make_paper("2105.00001", ("zoë ñ", "ann lee", "山田 太郎"), title=HOSTILE_TITLE,
+                   abstract=HOSTILE_TITLE * 3, comment='8 pages, "accepted"\n', journal_ref="J. \\ Vol 1",
+                   dois=("10.1000/a<b>{c}|d e\"f^g`h#i#j", "10.1000/plain"),
+                   repositories=(*SLOPPY_URLS, NO_SCHEME),
+                   links=(Link('https://ex.com/a b{c}|d\\e"f<g>^h`i#j#k%zz', "project"),),
+                   mentions=("2105.00002", "cs/9902010")),
+        make_paper("2105.00002", ("ann lee",), categories=("cmp-lg", "math-ph", "cs.XY"),
+                   primary_category="cmp-lg", subject_classes=(), repositories=(), links=(),
+                   published="2021-05-31 00:49:34Z"),
+        make_paper("cs/9902011", ("山田 太郎", "ann lee"), categories=("cs.CV",),
+                   mentions=("2105.00001",), repositories=()),
+    )
+    names = {"zoë ñ": "Zoë Ñ", "ann lee": "Ann Lee", "山田 太郎": "山田 太郎"}
+    authors = {k: Author(k, v, (v, v.upper(), f'{v} "the" \\ one\n'), 1) for k, v in names.items()}
+    return Corpus(papers=papers, authors=authors)
+
+
+@pytest.fixture(scope="module")
+def hostile() -> nx.DiGraph:
+    return build_graph(hostile_corpus())
+
+
+def write(name: str, graph: nx.DiGraph, **options) -> bytes:
+    buf = io.BytesIO()
+    MODULES[name].write(graph, buf, ExportOptions(**options))
+    return buf.getvalue()
+
+
+def rdflib_graph(data: bytes, name: str) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=data, format=RDFLIB_FORMATS[name])
+
+
+def pyld_graph(data: bytes) -> rdflib.Graph:
+    """JSON-LD -> N-Quads by PyLD, with every remote document load refused."""
+    def no_network(url, options=None):
+        raise AssertionError(f"PyLD tried to load {url}")
+
+    nquads = jsonld.to_rdf(orjson.loads(data), {"format": "application/n-quads",
+                                                "documentLoader": no_network})
+    return rdflib.Graph().parse(data=nquads, format="nt")
+
+
+def rapper_count(data: bytes, name: str, tmp_path: Path) -> int:
+    """Triples rapper reads; fails on any error or warning it prints."""
+    path = tmp_path / f"data.{name}"
+    path.write_bytes(data)
+    proc = subprocess.run(["rapper", "-i", RAPPER_FORMATS[name], "-c", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    noise = [line for line in proc.stderr.splitlines() if not line.startswith("rapper: Parsing")]
+    assert noise == [], noise
+    return int(re.search(r"returned (\d+) triples", proc.stderr).group(1))
+
+
+needs_rapper = pytest.mark.skipif(shutil.which("rapper") is None,
+                                  reason="rapper (Debian raptor2-utils) is not installed")
+
+
+# --- parsers that did not write the files ------------------------------------------------
+
+@pytest.mark.parametrize("name", ["turtle", "ntriples", "jsonld"])
+def test_pyoxigraph_and_rdflib_read_the_same_triples_without_warnings(name, hostile, caplog):
+    data = write(name, hostile)
+    expected = len(list(rdf.ntriples_lines(hostile)))
+    with caplog.at_level(logging.WARNING):
+        g = rdflib_graph(data, name)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert len(g) == expected
+    assert len(set(ox.parse(data, format=OX_FORMATS[name]))) == expected
+
+
+@needs_rapper
+@pytest.mark.parametrize("name", ["turtle", "ntriples"])
+def test_rapper_accepts_hostile_output_without_warnings(name, hostile, tmp_path):
+    assert rapper_count(write(name, hostile), name, tmp_path) == len(list(rdf.ntriples_lines(hostile)))
+
+
+@needs_rapper
+@pytest.mark.parametrize("name", ["turtle", "ntriples"])
+def test_rapper_accepts_the_sample(name, sample_graph, tmp_path):
+    assert rapper_count(write(name, sample_graph), name, tmp_path) == \
+        len(list(rdf.ntriples_lines(sample_graph)))
+
+
+@needs_rapper
+def test_rapper_accepts_the_vocabulary(tmp_path):
+    assert rapper_count(rdf.vocab_path().read_bytes(), "turtle", tmp_path) > 0
+
+
+def test_pyld_expands_jsonld_offline_to_the_turtle_graph(hostile):
+    from_turtle = rdflib_graph(write("turtle", hostile), "turtle")
+    assert isomorphic(pyld_graph(write("jsonld", hostile)), from_turtle)
+
+
+@pytest.mark.parametrize("graph_name", ["hostile", "sample_graph"])
+def test_turtle_ntriples_and_jsonld_are_isomorphic(graph_name, request):
+    graph = request.getfixturevalue(graph_name)
+    turtle_graph = rdflib_graph(write("turtle", graph), "turtle")
+    assert len(turtle_graph) > 0
+    assert isomorphic(turtle_graph, rdflib_graph(write("ntriples", graph), "ntriples"))
+    assert isomorphic(turtle_graph, rdflib_graph(write("jsonld", graph), "jsonld"))
+
+
+def test_pyld_agrees_on_the_sample(sample_graph):
+    assert isomorphic(pyld_graph(write("jsonld", sample_graph)),
+                      rdflib_graph(write("ntriples", sample_graph), "ntriples"))
+
+
+# --- content -------------------------------------------------------------------------------
+
+def store_of(graph: nx.DiGraph) -> ox.Store:
+    store = ox.Store()
+    store.load(write("turtle", graph), format=ox.RdfFormat.TURTLE)
+    return store
+
+
+def select(store: ox.Store, query: str) -> list[tuple]:
+    prefixes = "".join(f"PREFIX {k}: <{v}>\n" for k, v in rdf.PREFIXES.items())
+    return [tuple(term.value if term is not None else None for term in row)
+            for row in store.query(prefixes + query)]
+
+
+def test_hostile_text_reads_back_exactly(hostile):
+    title = HOSTILE_TITLE.replace("\ud800", "\ufffd")
+    for name in ("turtle", "ntriples", "jsonld"):
+        g = rdflib_graph(write(name, hostile), name)
+        paper = rdflib.URIRef("https://arxiv.org/abs/2105.00001")
+        assert str(g.value(paper, rdflib.URIRef(SCHEMA + "name"))) == title, name
+        names = {str(o) for o in g.objects(None, rdflib.URIRef(SCHEMA + "alternateName"))}
+        assert 'Zoë Ñ "the" \\ one\n' in names
+
+
+def test_iris_from_sloppy_urls_are_percent_encoded_and_valid(hostile):
+    store = store_of(hostile)
+    repos = {row[0]: row[1] for row in select(store, """
+        SELECT ?repo ?code WHERE { ?repo a schema:SoftwareSourceCode ; schema:codeRepository ?code }""")}
+    assert len(repos) == len(SLOPPY_URLS) + 1
+    for url in SLOPPY_URLS:
+        encoded = rdf.text_iri(url)
+        assert encoded is not None and encoded in repos, url
+        assert not set(encoded) & set(' {}|\\"<>^`') and encoded.isascii()
+        ox.NamedNode(encoded)
+    assert rdf.text_iri("https://github.com/o/r#one#two") == "https://github.com/o/r#one%23two"
+    assert rdf.text_iri("https://github.com/o/pct%zz%4") == "https://github.com/o/pct%25zz%254"
+    [(subject, code)] = [(s, c) for s, c in repos.items() if c == NO_SCHEME]
+    assert subject.startswith(rdf.DEFAULT_BASE_IRI + "repository/")  # minted; the text stays a literal
+
+
+def test_hopeless_urls_become_literals_and_never_abort():
+    assert rdf.text_iri(NO_SCHEME) is None
+    assert rdf.text_iri("not a url at all") is None
+    graph = build_graph(Corpus(papers=(make_paper("2105.00009", ("a b",), repositories=(NO_SCHEME,),
+                                                  dois=("no scheme:: {x}",)),),
+                               authors={"a b": Author("a b", "A B", ("A B",), 1)}))
+    g = rdflib_graph(write("turtle", graph), "turtle")
+    paper = rdflib.URIRef("https://arxiv.org/abs/2105.00009")
+    same_as = list(g.objects(paper, rdflib.URIRef(SCHEMA + "sameAs")))
+    assert [str(o) for o in same_as] == ["https://doi.org/no%20scheme::%20%7Bx%7D"]
+    code = list(g.objects(None, rdflib.URIRef(SCHEMA + "codeRepository")))
+    assert code == [rdflib.Literal(NO_SCHEME, datatype=rdflib.XSD.anyURI)]
+
+
+def test_author_order_is_recoverable_by_sparql(sample_corpus, sample_graph):
+    store = store_of(sample_graph)
+    rows = select(store, """
+        SELECT ?id ?pos ?key WHERE {
+          ?paper schema:identifier ?id ; dblp:hasSignature ?sig .
+          ?sig dblp:signatureOrdinal ?pos ; dblp:signatureCreator ?key ; dblp:signaturePublication ?paper .
+        } ORDER BY ?id ?pos""")
+    got: dict[str, list[tuple[int, str]]] = {}
+    for arxiv_id, pos, person in rows:
+        got.setdefault(arxiv_id, []).append((int(pos), person))
+    # a name listed twice in one byline keeps its first place, so ordinals may skip
+    expected = {p.arxiv_id: [(p.authors.index(k) + 1, rdf.author_iri(k)) for k in dict.fromkeys(p.authors)]
+                for p in sample_corpus.papers}
+    assert got == expected
+
+
+def test_counts_match_the_corpus(sample_corpus, sample_graph):
+    store = store_of(sample_graph)
+    [(articles,)] = select(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
+    [(people,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a schema:Person }")
+    [(authors,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?p schema:author ?a }")
+    assert int(articles) == len(sample_corpus.papers)
+    assert int(people) == int(authors) == len(sample_corpus.authors)
+
+
+def test_mentioned_papers_have_no_type(hostile):
+    store = store_of(hostile)
+    rows = select(store, """SELECT ?m ?type WHERE { ?p schema:mentions ?m OPTIONAL { ?m a ?type } }""")
+    types = {m: t for m, t in rows}
+    assert types["https://arxiv.org/abs/cs/9902010"] is None
+    assert types["https://arxiv.org/abs/2105.00001"] == SCHEMA + "ScholarlyArticle"
+
+
+def test_categories_carry_names_archives_and_language(hostile):
+    store = store_of(hostile)
+    rows = select(store, """
+        SELECT ?code ?label ?lang ?broader WHERE {
+          ?c skos:notation ?code ; skos:prefLabel ?label ; skos:inScheme ?scheme .
+          BIND (LANG(?label) AS ?lang)
+          OPTIONAL { ?c skos:broader/skos:notation ?broader }
+        }""")
+    by_code = {code: (label, lang, broader) for code, label, lang, broader in rows}
+    assert by_code["cs.CV"] == ("Computer Vision and Pattern Recognition", "en", "cs")
+    assert by_code["eess.IV"] == ("Image and Video Processing", "en", "eess")
+    assert by_code["cs"] == ("Computer Science", "en", None)
+    assert by_code["cmp-lg"] == ("Computation and Language", "en", None)
+    assert by_code["math-ph"] == ("Mathematical Physics", "en", None)
+    assert by_code["cs.XY"] == ("cs.XY", "en", "cs")  # unknown code: falls back, still broader
+
+
+def test_dates_and_integers_are_typed(hostile):
+    g = rdflib_graph(write("ntriples", hostile), "ntriples")
+    dates = list(g.objects(None, rdflib.URIRef(SCHEMA + "datePublished")))
+    assert dates and all(d.datatype == rdflib.XSD.dateTime for d in dates)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", str(d)) for d in dates)
+    ordinals = list(g.objects(None, rdflib.URIRef(DBLP + "signatureOrdinal")))
+    assert sorted(o.toPython() for o in ordinals) == [1, 1, 1, 2, 2, 3]
+    assert all(o.datatype == rdflib.XSD.integer for o in ordinals)
+
+
+def test_same_corpus_in_another_order_gives_identical_bytes():
+    corpus = hostile_corpus()
+    shuffled = Corpus(papers=corpus.papers[::-1], authors=dict(reversed(list(corpus.authors.items()))))
+    for name in MODULES:
+        assert write(name, build_graph(shuffled)) == write(name, build_graph(corpus)), name
+
+
+def test_one_pass_writes_the_same_bytes_as_each_exporter(hostile):
+    options = ExportOptions()
+    buffers = {name: io.BytesIO() for name in MODULES}
+    ntriples.write_rdf(hostile, [(buffers[n], MODULES[n].renderer(options)) for n in MODULES], options)
+    for name, buf in buffers.items():
+        assert buf.getvalue() == write(name, hostile), name
+
+
+def test_no_triple_is_written_twice():
+    paper = make_paper("2105.00010", ("a b", "a b"), dois=("10.1000/x", " 10.1000/x"),
+                       categories=("cs", "cs.CV"), primary_category="cs")
+    graph = build_graph(Corpus(papers=(paper,), authors={"a b": Author("a b", "A B", ("A B", "A B"), 1)}))
+    lines = list(rdf.ntriples_lines(graph))
+    assert len(lines) == len(set(lines))
+    assert sum("/category/cs> <" in line and "#type>" in line for line in lines) == 1  # archive == category
+
+
+def test_ntriples_lines_are_the_export_grouped_by_sorted_subject(hostile):
+    lines = list(rdf.ntriples_lines(hostile))
+    assert "".join(lines).encode("utf-8") == write("ntriples", hostile)
+    subjects = [line[1:line.index("> ")] for line in lines]
+    assert subjects == sorted(subjects)
+
+
+def test_base_iri_option_moves_minted_iris_only(hostile):
+    data = write("ntriples", hostile, base_iri="http://example.org/kg#")
+    assert b"<http://example.org/kg#category/cs.CV>" in data
+    assert re.findall(rb"<https://w3id.org/arxiv-kg/(?!vocab#)", data) == []  # akg: terms stay put
+    assert b"<https://arxiv.org/abs/2105.00001>" in data  # papers keep their arXiv IRIs
+    assert isomorphic(rdflib_graph(write("turtle", hostile, base_iri="http://example.org/kg#"), "turtle"),
+                      rdflib_graph(data, "ntriples"))
+
+
+@pytest.mark.parametrize("base", ["not an iri", "https://example.org/no-slash", "https://ex.org/a b/"])
+@pytest.mark.parametrize("name", list(MODULES))
+def test_bad_base_iri_is_a_domain_error(name, base, hostile):
+    with pytest.raises(ArxivKGError, match="base IRI"):
+        write(name, hostile, base_iri=base)
+
+
+def test_progress_goes_to_stderr_unless_quiet(hostile, capsys):
+    write("turtle", hostile, quiet=False)
+    assert re.search(r"Turtle: \d+/\d+ subjects", capsys.readouterr().err)
+    write("turtle", hostile, quiet=True)
+    assert capsys.readouterr().err == ""
+
+
+# --- IRIs and vocabulary -----------------------------------------------------------------
+
+def test_author_iris_are_stable_readable_and_distinct():
+    assert rdf.author_iri("jian zhao") == rdf.DEFAULT_BASE_IRI + "author/jian-zhao-" + \
+        __import__("hashlib").sha1(b"jian zhao").hexdigest()[:8]
+    assert rdf.author_slug("zoë ñ").startswith("zoe-n-")
+    assert re.fullmatch(r"[0-9a-f]{8}", rdf.author_slug("山田 太郎"))  # nothing ASCII left: hash only
+    assert rdf.author_slug("a-b") != rdf.author_slug("a b")
+    for key in ("jian zhao", "zoë ñ", "山田 太郎", "o'brien, j.\n"):
+        ox.NamedNode(rdf.author_iri(key))
+
+
+def test_paper_and_subject_iris():
+    assert rdf.paper_iri("2105.14656") == "https://arxiv.org/abs/2105.14656"
+    assert rdf.paper_iri("cs/9902010") == "https://arxiv.org/abs/cs/9902010"
+    assert rdf.subject_iri("MSC", "68T45") == "http://msc2010.org/resources/MSC/2010/68T45"
+    assert rdf.subject_iri("ACM", "I.5.4") == rdf.DEFAULT_BASE_IRI + "acm-ccs-1998/I.5.4"
+    assert rdf.category_iri("cs.CV") == rdf.DEFAULT_BASE_IRI + "category/cs.CV"
+    ox.NamedNode(rdf.category_iri("weird code/{x}"))
+
+
+def test_vocabulary_defines_every_project_term_used(hostile):
+    vocab = rdflib.Graph().parse(rdf.vocab_path(), format="turtle")
+    data = rdflib_graph(write("ntriples", hostile), "ntriples")
+    used = {str(p) for _, p, _ in data if str(p).startswith(AKG)}
+    assert used == {AKG + t for t in ("primaryCategory", "comment", "hasCode", "host", "linkKind")}
+    for term in used:
+        ref = rdflib.URIRef(term)
+        for prop in (rdflib.RDFS.label, rdflib.RDFS.comment, rdflib.RDFS.domain, rdflib.RDFS.range):
+            assert vocab.value(ref, prop) is not None, (term, prop)
+
+
+def test_jsonld_context_is_inline_and_uses_http_schema_org(hostile):
+    doc = orjson.loads(write("jsonld", hostile))
+    assert doc["@context"]["@vocab"] == "http://schema.org/"
+    assert isinstance(doc["@context"], dict)  # inline, not a URL
+    assert len(doc["@graph"]) == len({line.split(" ", 1)[0] for line in rdf.ntriples_lines(hostile)})
