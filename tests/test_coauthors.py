@@ -1,0 +1,173 @@
+"""graph.coauthors.project: the co-author network, its weights and its filters."""
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.coauthors import DEFAULT_MAX_AUTHORS, FilterError, project
+from graph.records import Author, Corpus, Paper
+
+
+def paper(number: int, authors: list[str] | tuple[str, ...], *, published: str = "2021-05-31",
+          categories: tuple[str, ...] = ("cs.CV",), title: str | None = None) -> Paper:
+    date = f"{published}T00:49:34+00:00"
+    return Paper(arxiv_id=f"2105.{number:05d}", version=1, versions=(1,),
+                 title=title or f"Paper {number}", dois=(), primary_category=categories[0],
+                 categories=categories, subject_classes=(), published=date, updated=date,
+                 authors=tuple(authors), comment=None, journal_ref=None, abstract="",
+                 repositories=(), links=(), mentions=(), sources=())
+
+
+def corpus(*papers: Paper) -> Corpus:
+    counts = Counter(k for p in papers for k in set(p.authors))
+    authors = {k: Author(k, k.title(), (k.title(),), n) for k, n in sorted(counts.items())}
+    return Corpus(papers=tuple(papers), authors=authors)
+
+
+def naive(papers: list[Paper], max_authors: int = 0) -> tuple[Counter, dict, Counter]:
+    """Reference projection: per pair the joint papers and Newman's sum of 1/(n-1)."""
+    joint: Counter = Counter()
+    fractional: dict = {}
+    authored: Counter = Counter()
+    for p in papers:
+        authors = sorted(set(p.authors))
+        if max_authors and len(authors) > max_authors:
+            continue
+        authored.update(authors)
+        for pair in combinations(authors, 2):
+            joint[pair] += 1
+            fractional[pair] = fractional.get(pair, 0.0) + 1 / (len(authors) - 1)
+    return joint, fractional, authored
+
+
+def edges_of(proj, attr: str) -> dict:
+    return {tuple(sorted((u, v))): d[attr] for u, v, d in proj.graph.edges(data=True)}
+
+
+SMALL = corpus(paper(1, ["ann", "bob", "cy"]), paper(2, ["bob", "ann"]), paper(3, ["dee"]),
+               paper(4, ["cy", "eve"]), paper(5, ["fay", "gus", "fay"]))
+
+
+def test_full_counting_weights_are_joint_papers() -> None:
+    proj = project(SMALL)
+    assert edges_of(proj, "papers") == edges_of(proj, "weight") == {
+        ("ann", "bob"): 2, ("ann", "cy"): 1, ("bob", "cy"): 1, ("cy", "eve"): 1, ("fay", "gus"): 1}
+
+
+def test_fractional_counting_adds_one_over_n_minus_one_per_paper() -> None:
+    proj = project(SMALL, counting="fractional")
+    assert edges_of(proj, "weight") == pytest.approx({
+        ("ann", "bob"): 1.5, ("ann", "cy"): 0.5, ("bob", "cy"): 0.5, ("cy", "eve"): 1.0,
+        ("fay", "gus"): 1.0})
+    assert edges_of(proj, "papers")[("ann", "bob")] == 2
+
+
+def test_nodes_carry_labels_and_paper_counts() -> None:
+    g = project(SMALL).graph
+    assert dict(g.nodes(data="papers")) == {"ann": 2, "bob": 2, "cy": 2, "dee": 1, "eve": 1,
+                                            "fay": 1, "gus": 1}
+    assert g.nodes["ann"]["label"] == "Ann"
+    assert g.degree("dee") == 0  # single-author paper: a node, no edge
+    assert not any(u == v for u, v in g.edges)  # "fay" twice on paper 5 is no self-loop
+
+
+def test_max_authors_leaves_out_large_papers_and_counts_them() -> None:
+    big = [f"member {i}" for i in range(60)]
+    c = corpus(paper(1, big), paper(2, ["ann", "member 1"]), paper(3, ["ann", "bob"]))
+    capped = project(c)  # default cap
+    assert DEFAULT_MAX_AUTHORS < 60
+    assert capped.papers_left_out == 1 and capped.papers_used == 2
+    assert set(capped.keys) == {"ann", "bob", "member 1"}
+    assert capped.graph.number_of_edges() == 2
+    assert capped.settings()["papers_left_out"] == 1
+    unlimited = project(c, max_authors=0)
+    assert unlimited.papers_left_out == 0
+    assert unlimited.graph.number_of_edges() == 60 * 59 // 2 + 2
+    assert project(c, max_authors=60).papers_left_out == 0  # the cap itself is allowed
+
+
+def test_category_filter_any_or_primary() -> None:
+    c = corpus(paper(1, ["ann", "bob"], categories=("cs.CV", "cs.LG")),
+               paper(2, ["bob", "cy"], categories=("cs.LG", "cs.CV")),
+               paper(3, ["cy", "dee"], categories=("eess.IV",)))
+    assert set(project(c, category="cs.CV").keys) == {"ann", "bob", "cy"}
+    primary = project(c, category="cs.CV", primary_only=True)
+    assert set(primary.keys) == {"ann", "bob"}
+    assert primary.papers_filtered_out == 2
+    assert project(c, category="cs.XX").keys == ()
+
+
+def test_dates_are_inclusive_prefixes() -> None:
+    c = corpus(paper(1, ["ann", "bob"], published="2019-12-31"),
+               paper(2, ["bob", "cy"], published="2020-01-01"),
+               paper(3, ["cy", "dee"], published="2021-06-15"))
+    assert set(project(c, since="2020").keys) == {"bob", "cy", "dee"}
+    assert set(project(c, until="2020").keys) == {"ann", "bob", "cy"}
+    assert set(project(c, until="2019").keys) == {"ann", "bob"}
+    assert set(project(c, since="2019-12-31", until="2020-01").keys) == {"ann", "bob", "cy"}
+    assert set(project(c, since="2021-06-16").keys) == set()
+
+
+@pytest.mark.parametrize("kwargs", [{"since": "2020/01/01"}, {"until": "May 2021"},
+                                    {"counting": "harmonic"}, {"max_authors": -1},
+                                    {"min_papers": 0}])
+def test_bad_filters_raise_filter_error(kwargs: dict) -> None:
+    with pytest.raises(FilterError):
+        project(SMALL, **kwargs)
+
+
+def test_min_papers_drops_authors_but_keeps_their_papers_weights() -> None:
+    c = corpus(paper(1, ["ann", "bob", "cy"]), paper(2, ["ann", "bob"]), paper(3, ["cy", "dee"]))
+    proj = project(c, counting="fractional", min_papers=2)
+    assert set(proj.keys) == {"ann", "bob", "cy"}
+    # Paper 1 has three authors whatever the filter keeps: 1/2 + 1 for the pair.
+    assert edges_of(proj, "weight") == pytest.approx({("ann", "bob"): 1.5, ("ann", "cy"): 0.5,
+                                                       ("bob", "cy"): 0.5})
+
+
+def test_projection_is_deterministic_and_graphs_agree() -> None:
+    first, again = project(SMALL, counting="fractional"), project(SMALL, counting="fractional")
+    assert first.edges == again.edges and first.edge_weights == again.edge_weights
+    ig_edges = {(first.keys[e.source], first.keys[e.target]): e["weight"] for e in first.igraph.es}
+    assert {tuple(sorted(k)): w for k, w in ig_edges.items()} == edges_of(first, "weight")
+
+
+def test_joint_papers() -> None:
+    proj = project(SMALL)
+    assert [p.arxiv_id for p in proj.joint_papers("ann", "bob")] == ["2105.00001", "2105.00002"]
+    assert proj.joint_papers("ann", "eve") == []
+
+
+names = st.sampled_from([f"author {i}" for i in range(12)])
+author_lists = st.lists(st.lists(names, min_size=1, max_size=7), min_size=1, max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(author_lists, st.integers(min_value=0, max_value=6))
+def test_projection_equals_the_naive_reference(lists: list[list[str]], cap: int) -> None:
+    papers = [paper(i, a) for i, a in enumerate(lists)]
+    joint, fractional, authored = naive(papers, cap)
+    full = project(corpus(*papers), max_authors=cap)
+    frac = project(corpus(*papers), max_authors=cap, counting="fractional")
+    assert edges_of(full, "weight") == dict(joint)
+    assert edges_of(frac, "papers") == dict(joint)
+    assert edges_of(frac, "weight") == pytest.approx(fractional)
+    assert dict(full.graph.nodes(data="papers")) == dict(authored)
+    assert full.papers_used + full.papers_left_out == len(papers)
+    # Newman's property: fractional strength is the number of multi-author papers.
+    multi = Counter(k for p in papers for k in set(p.authors)
+                    if 1 < len(set(p.authors)) and (not cap or len(set(p.authors)) <= cap))
+    strength = dict(frac.graph.degree(weight="weight"))
+    assert strength == pytest.approx({k: multi.get(k, 0) for k in frac.keys})
+
+
+def test_sample_corpus_projection(sample_corpus: Corpus) -> None:
+    proj = project(sample_corpus, max_authors=0)
+    joint, _, authored = naive(list(sample_corpus.papers))
+    assert set(proj.keys) == set(sample_corpus.authors) == set(authored)
+    assert edges_of(proj, "papers") == dict(joint)
+    assert all(proj.labels[i] == sample_corpus.authors[k].name for i, k in enumerate(proj.keys))
