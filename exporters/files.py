@@ -1,0 +1,119 @@
+"""Export files in a KG folder: the graphs to export and the files they go to.
+
+Shared by ``arxiv-kg build`` (which writes a default set of formats) and ``arxiv-kg export``:
+
+* :func:`export_graph` builds the graph an export is made from: the typed knowledge graph
+  (``"kg"``) or the co-author network with per-author measures (``"coauthors"``);
+* :func:`write_files` writes several formats atomically, to ``<kg>/<graph>.<extension>``
+  (``out/kg.graphml``, ``out/coauthors.gexf``, ``out/kg.ttl``).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from exporters import get_exporter
+from exporters.base import Exporter, ExportOptions
+from graph import coauthors, metrics
+from graph.errors import ArxivKGError
+from graph.fsutil import atomic_write
+from graph.kg import build_graph
+from graph.records import Corpus, Paper
+
+GRAPHS = ("kg", "coauthors")
+
+
+class UnsupportedGraph(ArxivKGError):
+    """A format was asked to write a graph it cannot represent."""
+
+
+def export_graph(corpus: Corpus, kind: str, **filters: Any) -> nx.Graph:
+    """The graph named `kind` ("kg" or "coauthors"), ready for any exporter.
+
+    `filters` go to graph.coauthors.project (counting, max_authors, since, until, ...) and
+    only apply to the co-author network.
+    """
+    if kind == "kg":
+        return build_graph(corpus)
+    if kind == "coauthors":
+        return coauthor_graph(corpus, **filters)
+    raise UnsupportedGraph(f"unknown graph {kind!r}; valid: {', '.join(GRAPHS)}")
+
+
+def coauthor_graph(corpus: Corpus, **filters: Any) -> nx.Graph:
+    """Co-author network with measures, `type` = Author and each author's first paper date."""
+    projection = coauthors.project(corpus, **filters)
+    g = projection.graph
+    metrics.annotate(g, metrics.author_measures(projection))
+    first = _first_published(projection.papers)
+    for key, data in g.nodes(data=True):
+        data["type"] = "Author"
+        if key in first:
+            data["first_published"] = first[key]
+    return g
+
+
+def _first_published(papers: Iterable[Paper]) -> dict[str, str]:
+    """Author key -> date (YYYY-MM-DD) of their earliest paper among `papers`."""
+    first: dict[str, str] = {}
+    for paper in papers:
+        day = paper.published[:10]
+        for key in paper.authors:
+            if day < first.get(key, "\uffff"):
+                first[key] = day
+    return first
+
+
+def options_for(kind: str, **settings: Any) -> ExportOptions:
+    """Export options with the defaults that suit `kind`: co-authors are coloured by community."""
+    settings.setdefault("color_by", "community" if kind == "coauthors" else "type")
+    return ExportOptions(**settings)
+
+
+def graph_kind(graph: nx.Graph) -> str:
+    """The knowledge graph is directed, the co-author network undirected."""
+    return "kg" if graph.is_directed() else "coauthors"
+
+
+def check_supported(exporter: Exporter, kind: str) -> None:
+    if kind not in exporter.graphs:
+        raise UnsupportedGraph(f"format {exporter.name!r} can only write the "
+                               f"{' or '.join(sorted(exporter.graphs))} graph, not {kind!r}")
+
+
+def unique_exporters(names: Iterable[str]) -> list[Exporter]:
+    """Exporters for `names` in order, aliases collapsed ("ttl" and "turtle" write one file)."""
+    out: list[Exporter] = []
+    for name in names:
+        exporter = get_exporter(name)
+        if exporter not in out:
+            out.append(exporter)
+    return out
+
+
+def output_path(kg_dir: str | Path, kind: str, exporter: Exporter) -> Path:
+    return Path(kg_dir) / f"{kind}.{exporter.extension}"
+
+
+def write_file(graph: nx.Graph, exporter: Exporter, path: str | Path, options: ExportOptions) -> Path:
+    """Write one export atomically: the file appears only when the writer succeeded."""
+    with atomic_write(path) as fh:
+        exporter.write(graph, fh, options)
+    return Path(path)
+
+
+def write_files(graph: nx.Graph, kg_dir: str | Path, names: Iterable[str], options: ExportOptions,
+                *, kind: str | None = None) -> list[Path]:
+    """Write `graph` in each named format to ``<kg_dir>/<kind>.<extension>``; return the paths.
+
+    `kind` defaults to "kg" for directed graphs and "coauthors" for undirected ones.
+    Every name is checked before anything is written.
+    """
+    kind = kind or graph_kind(graph)
+    exporters = unique_exporters(names)
+    for exporter in exporters:
+        check_supported(exporter, kind)
+    return [write_file(graph, e, output_path(kg_dir, kind, e), options) for e in exporters]
