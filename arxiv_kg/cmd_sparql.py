@@ -1,2 +1,124 @@
-"""CLI commands (placeholder)."""
-COMMANDS: list = []
+"""`arxiv-kg query` and `arxiv-kg serve`: SPARQL over the KG's embedded store."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
+from graph.errors import InputError
+from graph.server import (DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT_S,
+                          ServerOptions, start, stop)
+from graph.store import FORMATS, open_store, run_query, serialize, shipped_queries
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@click.command()
+@kg_option
+@click.argument("query_arg", metavar="QUERY", required=False)
+@click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
+              help="table, or SPARQL results json/xml/csv/tsv; turtle/ntriples for CONSTRUCT/DESCRIBE.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_TIMEOUT_S, show_default=True, help="Stop the query after this many seconds.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Print at most this many rows (or triples).")
+@click.option("--list", "list_queries", is_flag=True, help="List the shipped example queries and exit.")
+@quiet_option
+@domain_errors
+def query(kg_dir: str, query_arg: str | None, fmt: str, timeout_s: float, limit: int | None,
+          list_queries: bool, quiet: bool) -> None:
+    """Run a read-only SPARQL query against the knowledge graph's store.
+
+    QUERY is SPARQL text, @FILE.rq, - for stdin, or the name of a shipped
+    example query (see --list). The prefixes schema, dcterms, bibo, skos,
+    dblp, akg, rdf, rdfs, xsd and owl are predefined.
+
+    \b
+    Example:
+      arxiv-kg query top-authors
+      arxiv-kg query 'SELECT (COUNT(*) AS ?n) { ?p a schema:ScholarlyArticle }'
+      arxiv-kg query @my.rq --format csv > out.csv
+      arxiv-kg query ego-network --format turtle
+    """
+    if list_queries:
+        for q in shipped_queries().values():
+            click.echo(f"{q.name:28} {q.description}")
+        return
+    if query_arg is None:
+        raise click.UsageError("missing QUERY (SPARQL text, @file.rq, - or a name from --list)")
+    sparql = _read_query(query_arg)
+    result = run_query(open_store(kg_dir), sparql, timeout_s=timeout_s, limit=limit)
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    click.echo(serialize(result, fmt, width=width), nl=False)
+    if result.kind != "ask":
+        more = f" (cut at --limit {limit})" if result.truncated else ""
+        warn(f"{len(result)} {'triples' if result.kind == 'graph' else 'rows'}{more}", quiet)
+
+
+def _read_query(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    if arg.startswith("@"):
+        try:
+            return Path(arg[1:]).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read query file {arg[1:]}: {exc}") from None
+    if _NAME.fullmatch(arg):
+        shipped = shipped_queries()
+        if arg in shipped:
+            return shipped[arg].path.read_text("utf-8")
+        raise InputError(f"{arg!r} is neither SPARQL nor a shipped query; "
+                         f"shipped: {', '.join(shipped)}")
+    return arg
+
+
+@click.command()
+@kg_option
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="Address to bind; the default accepts only local connections.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
+              help="TCP port (0 picks a free one).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
+              default=DEFAULT_TIMEOUT_S, show_default=True, help="Per-query time limit in seconds.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
+              help="Cap on rows (or triples) per answer; cut answers carry X-Result-Truncated: true.")
+@click.option("--workers", type=click.IntRange(min=1), default=min(4, os.cpu_count() or 1),
+              show_default=True, help="Query worker processes (queries running at once).")
+@quiet_option
+@domain_errors
+def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, workers: int,
+          quiet: bool) -> None:
+    """Serve the knowledge graph as a read-only SPARQL 1.1 endpoint.
+
+    GET or POST /sparql (query= or application/sparql-query), with content
+    negotiation (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples) and CORS, so
+    browser tools such as YASGUI can use it. Updates are refused. Open / in
+    a browser for a small query page. Requests are logged to stderr.
+
+    \b
+    Example:
+      arxiv-kg serve --kg out/
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
+           http://127.0.0.1:7878/sparql
+    """
+    options = ServerOptions(kg_dir=kg_dir, host=host, port=port, timeout_s=timeout_s,
+                            max_rows=max_rows, workers=workers, quiet=quiet)
+    server = start(options)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warn(f"warning: listening on {host}: other machines can query this endpoint", quiet=False)
+    click.echo(f"SPARQL endpoint at {server.url} (query page at {server.url[:-len('sparql')]}); "
+               "Ctrl-C stops", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server)
+
+
+COMMANDS = [query, serve]

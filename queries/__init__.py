@@ -1,0 +1,1 @@
+"""The example SPARQL queries shipped with arxiv-kg (package data: *.rq)."""
