@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import networkx as nx
 
@@ -29,3 +29,6 @@ class Exporter:
     graphs: frozenset[str]  # which graphs it can write: "kg", "coauthors"
     write: Writer
     description: str
+    # RDF syntaxes also offer a per-subject renderer, so that several of them can be
+    # written in one pass over the graph (exporters.ntriples.write_rdf).
+    renderer: Callable[[ExportOptions], Any] | None = None

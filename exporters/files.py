@@ -9,7 +9,9 @@ Shared by ``arxiv-kg build`` (which writes a default set of formats) and ``arxiv
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,8 @@ import networkx as nx
 
 from exporters import get_exporter
 from exporters.base import Exporter, ExportOptions
-from graph import coauthors, metrics
+from exporters.ntriples import write_rdf
+from graph import coauthors, metrics, rdf
 from graph.errors import ArxivKGError
 from graph.fsutil import atomic_write
 from graph.kg import build_graph
@@ -117,3 +120,63 @@ def write_files(graph: nx.Graph, kg_dir: str | Path, names: Iterable[str], optio
     for exporter in exporters:
         check_supported(exporter, kind)
     return [write_file(graph, e, output_path(kg_dir, kind, e), options) for e in exporters]
+
+
+# --- the set of files `arxiv-kg build` writes -------------------------------------------
+
+DEFAULT_BUILD_EXPORTS = "kg.ttl,kg.nt,coauthors.gexf"
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """One file of a build: which graph, in which format."""
+
+    kind: str
+    exporter: Exporter
+
+
+def parse_specs(text: str) -> list[ExportSpec]:
+    """`"kg.ttl,coauthors.gexf"` -> specs; `"none"` or `""` -> no exports. Checked up front."""
+    specs: list[ExportSpec] = []
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        if item == "none":
+            continue
+        kind, dot, name = item.partition(".")
+        if not dot or kind not in GRAPHS:
+            raise UnsupportedGraph(f"bad export {item!r}: write GRAPH.FORMAT with GRAPH one of "
+                                   f"{', '.join(GRAPHS)}, e.g. kg.ttl or coauthors.gexf")
+        spec = ExportSpec(kind, get_exporter(name))
+        check_supported(spec.exporter, kind)
+        if spec not in specs:
+            specs.append(spec)
+    return specs
+
+
+def write_exports(corpus: Corpus, kg_dir: str | Path, specs: list[ExportSpec], *,
+                  base_iri: str, quiet: bool, kg: nx.DiGraph | None = None) -> list[Path]:
+    """Write every spec into `kg_dir`; RDF syntaxes of the KG share one pass over the graph."""
+    written: list[Path] = []
+    for kind in GRAPHS:
+        chosen = [s.exporter for s in specs if s.kind == kind]
+        if not chosen:
+            continue
+        graph = kg if kind == "kg" and kg is not None else export_graph(corpus, kind)
+        options = options_for(kind, base_iri=base_iri, quiet=quiet)
+        rdf_syntaxes = [e for e in chosen if e.renderer is not None]
+        if rdf_syntaxes:
+            written += _write_rdf_together(graph, kg_dir, kind, rdf_syntaxes, options)
+        written += [write_file(graph, e, output_path(kg_dir, kind, e), options)
+                    for e in chosen if e.renderer is None]
+    return written
+
+
+def _write_rdf_together(graph: nx.Graph, kg_dir: str | Path, kind: str,
+                        exporters: list[Exporter], options: ExportOptions) -> list[Path]:
+    paths = [output_path(kg_dir, kind, e) for e in exporters]
+    with contextlib.ExitStack() as stack:  # every file appears only if all succeed
+        handles = [stack.enter_context(atomic_write(p)) for p in paths]
+        write_rdf(graph, [(fh, e.renderer(options)) for fh, e in zip(handles, exporters)], options)
+    vocab = Path(kg_dir) / "vocab.ttl"  # the akg: terms the data uses, beside the data
+    with atomic_write(vocab) as fh:
+        fh.write(rdf.vocab_path().read_bytes())
+    return [*paths, vocab]

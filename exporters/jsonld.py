@@ -159,4 +159,5 @@ EXPORTER = Exporter(
     name="jsonld", extension="jsonld", media_type="application/ld+json",
     graphs=frozenset({"kg"}), write=write,
     description="JSON-LD 1.1, compact, schema.org-based inline context (no network needed).",
+    renderer=renderer,
 )

@@ -94,4 +94,5 @@ EXPORTER = Exporter(
     name="ntriples", extension="nt", media_type="application/n-triples",
     graphs=frozenset({"kg"}), write=write,
     description="RDF 1.1 N-Triples: one sorted triple per line (schema.org, SKOS, dblp, akg:).",
+    renderer=renderer,
 )

@@ -105,4 +105,5 @@ EXPORTER = Exporter(
     name="turtle", extension="ttl", media_type="text/turtle",
     graphs=frozenset({"kg"}), write=write,
     description="RDF 1.1 Turtle: the knowledge graph in schema.org, SKOS, dblp and akg: terms.",
+    renderer=renderer,
 )

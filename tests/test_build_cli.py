@@ -104,3 +104,37 @@ def test_existing_outputs_survive_a_failed_build(runner, tmp_path, sample_kg):
     (tmp_path / "x.md").write_text("")
     assert runner.invoke(main, ["build", str(tmp_path / "x.md"), "--out", str(out)]).exit_code == 1
     assert (out / "papers.jsonl").read_bytes() == before
+
+
+def test_default_exports_and_store(sample_kg):
+    import pyoxigraph as ox
+
+    for name in ("kg.ttl", "kg.nt", "vocab.ttl", "coauthors.gexf"):
+        assert (sample_kg / name).stat().st_size > 0, name
+    store = ox.Store.read_only(str(sample_kg / "store"))
+    (row,) = store.query("SELECT (COUNT(?p) AS ?n) { ?p a <http://schema.org/ScholarlyArticle> }")
+    assert int(row["n"].value) == 214
+    nt_lines = (sample_kg / "kg.nt").read_bytes().count(b"\n")
+    assert len(store) == nt_lines  # the store holds exactly the exported triples
+
+
+def test_formats_none_and_no_store(runner, tmp_path):
+    result = runner.invoke(main, ["build", "--out", str(tmp_path), "--formats", "none", "--no-store", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "authors.jsonl", "corpus.json", "papers.jsonl", "rejected.json", "summary.json", "variants.json"]
+
+
+def test_chosen_formats(runner, tmp_path):
+    result = runner.invoke(main, ["build", "--out", str(tmp_path), "--formats", "kg.jsonld,coauthors.graphml",
+                                  "--no-store", "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "kg.jsonld").read_bytes())["@graph"]
+    assert (tmp_path / "coauthors.graphml").read_bytes().startswith(b"<?xml")
+
+
+def test_bad_format_fails_before_any_work(runner, tmp_path):
+    result = runner.invoke(main, ["build", "--out", str(tmp_path / "o"), "--formats", "kg.docx"])
+    assert result.exit_code == 1
+    assert "unknown format 'docx'; valid: gexf, graphml" in result.stderr
+    assert not (tmp_path / "o").exists()
