@@ -1,7 +1,6 @@
 """`arxiv-kg export`: write the knowledge graph or the co-author network in one format."""
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import BinaryIO
@@ -16,8 +15,7 @@ from exporters.files import GRAPHS, check_supported, export_graph, options_for, 
 from exporters.gexf import size_measure
 from graph.coauthors import COUNTINGS, DEFAULT_MAX_AUTHORS
 from graph.persist import load_corpus
-
-_IRI_BASE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`]+[/#]")
+from graph.rdf import BadBaseIri, check_base_iri
 
 
 class _Counter:
@@ -36,10 +34,10 @@ class _Counter:
 
 
 def _check_base_iri(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not _IRI_BASE.fullmatch(value):
-        raise click.BadParameter("must be an absolute IRI ending in '/' or '#', "
-                                 f"for example {DEFAULT_BASE_IRI}")
-    return value
+    try:
+        return check_base_iri(value)
+    except BadBaseIri as exc:
+        raise click.BadParameter(f"{exc}; for example {DEFAULT_BASE_IRI}") from None
 
 
 _HELP = f"""Write the knowledge graph (or the co-author network) as FORMAT.
