@@ -13,6 +13,7 @@ import logging
 import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import networkx as nx
@@ -253,6 +254,19 @@ def test_counts_match_the_corpus(sample_corpus, sample_graph):
     assert int(people) == int(authors) == len(sample_corpus.authors)
 
 
+def test_paper_count_is_the_number_of_papers_authored(sample_corpus, sample_graph):
+    store = store_of(sample_graph)
+    rows = select(store, """
+        SELECT ?person ?count (COUNT(?paper) AS ?authored) (DATATYPE(?count) AS ?type) WHERE {
+          ?person a schema:Person ; akg:paperCount ?count .
+          ?paper schema:author ?person .
+        } GROUP BY ?person ?count""")
+    expected = Counter(rdf.author_iri(k) for p in sample_corpus.papers for k in dict.fromkeys(p.authors))
+    assert {person: int(count) for person, count, _, _ in rows} == expected
+    assert all(int(count) == int(authored) and kind == rdf.XSD_INTEGER for _, count, authored, kind in rows)
+    assert max(expected.values()) > 1  # the sample has prolific authors: the check can fail
+
+
 def test_mentioned_papers_have_no_type(hostile):
     store = store_of(hostile)
     rows = select(store, """SELECT ?m ?type WHERE { ?p schema:mentions ?m OPTIONAL { ?m a ?type } }""")
@@ -367,7 +381,8 @@ def test_vocabulary_defines_every_project_term_used(hostile):
     vocab = rdflib.Graph().parse(rdf.vocab_path(), format="turtle")
     data = rdflib_graph(write("ntriples", hostile), "ntriples")
     used = {str(p) for _, p, _ in data if str(p).startswith(AKG)}
-    assert used == {AKG + t for t in ("primaryCategory", "comment", "hasCode", "host", "linkKind")}
+    assert used == {AKG + t for t in ("primaryCategory", "comment", "hasCode", "host", "linkKind",
+                                      "paperCount")}
     for term in used:
         ref = rdflib.URIRef(term)
         for prop in (rdflib.RDFS.label, rdflib.RDFS.comment, rdflib.RDFS.domain, rdflib.RDFS.range):

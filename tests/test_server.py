@@ -20,7 +20,8 @@ import pyoxigraph as ox
 import pytest
 
 from arxiv_kg.cli import main
-from graph.server import Endpoint, NotAcceptable, ServerOptions, SparqlServer, negotiate
+from graph.server import (Answer, AnswerCache, Endpoint, Failure, NotAcceptable, ServerOptions,
+                          SparqlServer, negotiate)
 from graph.store import execute, open_store, serialize, shipped_queries, store_from_kg, store_path
 
 COUNT = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
@@ -222,6 +223,65 @@ def test_twenty_concurrent_clients_get_correct_answers(server, kg) -> None:
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(client, jobs))
     assert all(answers) and len(answers) == 100
+
+
+def test_a_repeated_query_is_answered_from_the_cache(kg, sample_corpus) -> None:
+    with Endpoint(ServerOptions(kg_dir=str(kg), port=0, workers=1, quiet=True)) as srv:
+        first = get(srv, COUNT)
+        again = get(srv, COUNT)
+        as_csv = get(srv, COUNT, "text/csv")
+        assert [r[1]["X-Cache"] for r in (first, again, as_csv)] == ["miss", "hit", "miss"]
+        assert again[2] == first[2] and paper_count(again[2]) == len(sample_corpus.papers)
+        assert as_csv[1]["Content-Type"].startswith("text/csv")
+        assert (srv.cache.hits, srv.cache.misses, len(srv.cache)) == (1, 2, 2)
+        assert get(srv, "SELECT ?x WHERE {")[0] == get(srv, "SELECT ?x WHERE {")[0] == 400
+        assert len(srv.cache) == 2  # errors are not kept
+
+
+def test_identical_concurrent_queries_run_once(kg) -> None:
+    query = text_of("coauthor-pairs")
+    expected = serialize(execute(open_store(kg), query), "json")
+    with Endpoint(ServerOptions(kg_dir=str(kg), port=0, workers=2, quiet=True)) as srv:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(lambda _: get(srv, query), range(20)))
+        assert all(status == 200 and body == expected for status, _, body in answers)
+        assert (srv.cache.misses, srv.cache.hits) == (1, 19)
+        assert sum(headers["X-Cache"] == "miss" for _, headers, _ in answers) == 1
+
+
+def test_without_the_cache_every_request_runs(kg) -> None:
+    with Endpoint(ServerOptions(kg_dir=str(kg), port=0, workers=1, quiet=True, cache_entries=0)) as srv:
+        answers = [get(srv, COUNT) for _ in range(3)]
+        assert [headers["X-Cache"] for _, headers, _ in answers] == ["miss"] * 3
+        assert len({body for _, _, body in answers}) == 1 and len(srv.cache) == 0
+
+
+def test_the_cache_is_bounded_in_entries_and_bytes() -> None:
+    def answer(size: int) -> Answer:
+        return Answer("text/csv", b"x" * size, 1, False)
+
+    cache = AnswerCache(entries=2, max_bytes=100)
+    for key in "abc":
+        cache.get(key, lambda: answer(10))
+    assert cache.get("a", lambda: answer(11)) == (answer(11), False)  # the oldest was dropped
+    assert cache.get("c", lambda: answer(99)) == (answer(10), True)
+    cache.get("big", lambda: answer(26))  # over a quarter of the byte budget: not kept
+    assert cache.get("big", lambda: answer(1))[1] is False
+
+    by_bytes = AnswerCache(entries=10, max_bytes=100)
+    for key in "abcde":
+        by_bytes.get(key, lambda: answer(25))
+    assert len(by_bytes) == 4  # 125 bytes would not fit: the oldest went
+    assert [by_bytes.get(k, lambda: answer(0))[1] for k in "edcb"] == [True] * 4
+    assert by_bytes.get("a", lambda: answer(0))[1] is False
+
+    failure = Failure("QueryTimeout", "slow")
+    assert cache.get("f", lambda: failure) == (failure, False)
+    assert cache.get("f", lambda: answer(1)) == (answer(1), False)  # failures are retried
+
+
+def text_of(name: str) -> str:
+    return shipped_queries()[name].path.read_text("utf-8")
 
 
 def test_negotiate_prefers_higher_quality_and_falls_back_on_wildcards() -> None:
