@@ -109,7 +109,7 @@ def test_existing_outputs_survive_a_failed_build(runner, tmp_path, sample_kg):
 def test_default_exports_and_store(sample_kg):
     import pyoxigraph as ox
 
-    for name in ("kg.ttl", "kg.nt", "vocab.ttl", "coauthors.gexf"):
+    for name in ("kg.ttl", "kg.nt", "vocab.ttl"):
         assert (sample_kg / name).stat().st_size > 0, name
     store = ox.Store.read_only(str(sample_kg / "store"))
     (row,) = store.query("SELECT (COUNT(?p) AS ?n) { ?p a <http://schema.org/ScholarlyArticle> }")
