@@ -1,7 +1,6 @@
 """`arxiv-kg query` and `arxiv-kg serve`: SPARQL over the KG's embedded store."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -11,7 +10,7 @@ import click
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.errors import InputError
-from graph.server import (DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT_S,
+from graph.server import (DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS,
                           ServerOptions, start, stop)
 from graph.store import FORMATS, open_store, run_query, serialize, shipped_queries
 
@@ -87,7 +86,7 @@ def _read_query(arg: str) -> str:
               default=DEFAULT_TIMEOUT_S, show_default=True, help="Per-query time limit in seconds.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
               help="Cap on rows (or triples) per answer; cut answers carry X-Result-Truncated: true.")
-@click.option("--workers", type=click.IntRange(min=1), default=min(4, os.cpu_count() or 1),
+@click.option("--workers", type=click.IntRange(min=1), default=DEFAULT_WORKERS,
               show_default=True, help="Query worker processes (queries running at once).")
 @quiet_option
 @domain_errors

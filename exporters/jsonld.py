@@ -67,6 +67,7 @@ TERMS: dict[str, tuple[str, str | None]] = {
     AKG + "comment": ("arxivComment", None),  # "comment" would be schema:comment via @vocab
     AKG + "host": ("host", None),
     AKG + "linkKind": ("linkKind", None),
+    AKG + "paperCount": ("paperCount", XSD_INTEGER),
 }
 
 # Keys that @vocab would not expand to schema.org: a schema.org type of that name needs its prefix.
