@@ -9,10 +9,10 @@ from graph.text import clean, strip_accents
 
 # A comma splits "Reginald B. Adams, Jr." in two; these tokens belong to the name before.
 _SUFFIX = re.compile(r"^(?:jr|sr|jnr|snr|ii|iii|iv|v|vi|esq|phd|md)\.?$", re.IGNORECASE)
+_LONGEST_SUFFIX = len("iii.")  # longer tokens skip the regex
 _NOT_A_NAME = {":", ";", ""}
 _INITIALS = re.compile(r"(?<=\w)\.(?=\w)")  # "J.P." -> "J. P."
 _JOINERS = re.compile(r"[\-‐‑–'’`]")  # "Wei-Wei" ~ "Weiwei", "O'Brien" ~ "OBrien"
-_SPACES = re.compile(r"\s+")
 
 
 def split_authors(field: str) -> tuple[str, ...]:
@@ -22,11 +22,18 @@ def split_authors(field: str) -> tuple[str, ...]:
         name = token.strip()
         if name in _NOT_A_NAME:
             continue  # "OpenAI, :, Aaron Hurst" lists a team, then a lone ":"
-        if names and _SUFFIX.match(name):
+        if names and len(name) <= _LONGEST_SUFFIX and _SUFFIX.match(name):
             names[-1] = f"{names[-1]} {name}"
         else:
-            names.append(_INITIALS.sub(". ", name) if "." in name else name)
+            names.append(_space_initials(name) if "." in name else name)
     return tuple(names)
+
+
+def _space_initials(name: str) -> str:
+    # Most dotted names are spaced already ("J. P. Lewis"): counting is cheaper than the regex.
+    if name.count(".") == name.count(". ") + name.endswith("."):
+        return name
+    return _INITIALS.sub(". ", name)
 
 
 def author_key(name: str) -> str:
@@ -36,8 +43,10 @@ def author_key(name: str) -> str:
 
 def loose_key(key: str) -> str:
     """A key with accents, hyphens, dots and apostrophes folded away."""
-    folded = _JOINERS.sub("", strip_accents(key)).replace(".", " ")
-    return _SPACES.sub(" ", folded).strip()
+    folded = strip_accents(key)
+    if not folded.isascii() or "-" in folded or "'" in folded or "`" in folded:
+        folded = _JOINERS.sub("", folded)  # skipped for most keys: no joiner to remove
+    return " ".join(folded.replace(".", " ").split())
 
 
 def variant_groups(keys: Iterable[str]) -> tuple[tuple[str, ...], ...]:
@@ -45,9 +54,13 @@ def variant_groups(keys: Iterable[str]) -> tuple[tuple[str, ...], ...]:
 
     Reported for review, never merged: "Wei Wang" and "W. Wang" may well be two people.
     """
-    by_loose: dict[str, list[str]] = defaultdict(list)
+    by_loose: dict[str, list[str]] = {}
     for key in sorted(keys):
-        by_loose[loose_key(key)].append(key)
+        loose = loose_key(key)
+        if loose in by_loose:
+            by_loose[loose].append(key)
+        else:
+            by_loose[loose] = [key]
     groups = {tuple(g) for g in by_loose.values() if len(g) > 1}
     groups.update(_initial_groups(by_loose))
     return tuple(sorted(groups))
@@ -55,15 +68,21 @@ def variant_groups(keys: Iterable[str]) -> tuple[tuple[str, ...], ...]:
 
 def _initial_groups(by_loose: dict[str, list[str]]) -> set[tuple[str, ...]]:
     """Pair "j. smith" with "john smith" when exactly one full name fits the initials."""
-    full_by_abbrev: dict[str, list[str]] = defaultdict(list)
     abbreviated: dict[str, list[str]] = {}
+    full: list[tuple[list[str], list[str]]] = []
     for loose, keys in by_loose.items():
         parts = loose.split(" ")
         if len(parts) < 2:
             continue
-        if all(len(p) == 1 for p in parts[:-1]):
+        if len(loose) - len(parts[-1]) == 2 * (len(parts) - 1):  # all but the surname are one letter
             abbreviated[loose] = keys
         else:
+            full.append((parts, keys))
+    # Only full names that share a surname with an abbreviated one can match it.
+    surnames = {loose.rpartition(" ")[2] for loose in abbreviated}
+    full_by_abbrev: dict[str, list[str]] = defaultdict(list)
+    for parts, keys in full:
+        if parts[-1] in surnames:
             full_by_abbrev[" ".join([p[0] for p in parts[:-1]] + parts[-1:])].extend(keys)
     return {tuple(sorted(keys + full_by_abbrev[loose])) for loose, keys in abbreviated.items()
             if len(set(full_by_abbrev.get(loose, ()))) == 1}

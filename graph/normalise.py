@@ -6,8 +6,8 @@ import re
 from datetime import datetime
 
 from graph import links
-from graph.names import split_authors
-from graph.records import RawRecord, Record, Rejected
+from graph.names import author_key, split_authors
+from graph.records import Paper, RawRecord, Record, Rejected
 from graph.text import clean
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
@@ -43,21 +43,26 @@ def _record(raw: RawRecord) -> Record:
         raise Invalid(f"truncated record: no {what}")
     arxiv_id, version = parse_arxiv_id(f["Arxiv ID"])
     primary, categories, subjects = parse_categories(f.get("Categories", ""))
-    authors = split_authors(f["Authors"])
-    if not authors:
+    names = split_authors(f["Authors"])
+    if not names:
         raise Invalid("truncated record: no authors")
     abstract = clean(f.get("Summary", ""))
     comment = _text(f.get("Comment"))
     repos, found, mentions = links.extract(f"{abstract} {comment or ''}")
+    if arxiv_id in mentions:  # a paper does not mention itself
+        mentions = tuple(m for m in mentions if m != arxiv_id)
     published = parse_timestamp(f["Published"], "Published")
-    return Record(
-        arxiv_id=arxiv_id, version=version, title=clean(raw.title), dois=parse_dois(f.get("DOI")),
-        primary_category=primary, categories=categories, subject_classes=subjects,
-        published=published, updated=parse_timestamp(f.get("Updated") or f["Published"], "Updated"),
-        authors=authors, comment=comment, journal_ref=_text(f.get("Journal")), abstract=abstract,
-        repositories=repos, links=found, mentions=tuple(m for m in mentions if m != arxiv_id),
-        source=f"{raw.file}:{raw.line}",
+    updated = f.get("Updated") or f["Published"]  # most often the same string: parsed once
+    paper = Paper(
+        arxiv_id=arxiv_id, version=version, versions=(version,), title=clean(raw.title),
+        dois=parse_dois(f.get("DOI")), primary_category=primary, categories=categories,
+        subject_classes=subjects, published=published,
+        updated=published if updated == f["Published"] else parse_timestamp(updated, "Updated"),
+        authors=tuple(map(author_key, names)), comment=comment, journal_ref=_text(f.get("Journal")),
+        abstract=abstract, repositories=repos, links=found, mentions=mentions,
+        sources=(f"{raw.file}:{raw.line}",),
     )
+    return Record(paper, names)
 
 
 def _value(v: str | None) -> str | None:

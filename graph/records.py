@@ -35,29 +35,6 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
-    """One normalised record: a single version of a paper as seen in one file."""
-
-    arxiv_id: str  # without version: "2105.14656" or "cs/9902010"
-    version: int
-    title: str
-    dois: tuple[str, ...]
-    primary_category: str | None
-    categories: tuple[str, ...]  # arXiv categories, primary first
-    subject_classes: tuple[str, ...]  # "ACM:I.5.4", "MSC:68T45"
-    published: str  # ISO 8601, "2021-05-31T00:49:34+00:00"
-    updated: str
-    authors: tuple[str, ...]  # repaired display spellings, in order
-    comment: str | None
-    journal_ref: str | None
-    abstract: str
-    repositories: tuple[str, ...]  # canonical repository URLs, first-seen order
-    links: tuple[Link, ...]  # other classified links, first-seen order
-    mentions: tuple[str, ...]  # other arXiv IDs (without version) cited in text
-    source: str  # "file:line"
-
-
-@dataclass(frozen=True, slots=True)
 class Paper:
     """One paper after merging duplicate records: the newest version's fields."""
 
@@ -79,6 +56,18 @@ class Paper:
     links: tuple[Link, ...]
     mentions: tuple[str, ...]
     sources: tuple[str, ...]  # every "file:line" the paper was seen at, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One normalised record: a single version of a paper as seen in one file.
+
+    `paper` is the paper as this record alone describes it (one version, one source), so
+    that a paper seen once needs no second object when duplicates are merged.
+    """
+
+    paper: Paper
+    author_names: tuple[str, ...]  # repaired display spellings, in order (paper.authors: keys)
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,12 +49,29 @@ def _score(text: str) -> tuple[int, int]:
     return len(_MOJIBAKE.findall(text)), badness(text)
 
 
+# With " ", the ASCII characters that str.split() splits on.
+_ASCII_BREAKS = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
 def clean(text: str) -> str:
     """Repair, NFC-normalise and collapse whitespace."""
-    text = repair(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split())
+        text = unicodedata.normalize("NFC", repair(text))
+    # Most text is already single-spaced; checking that is several times cheaper than
+    # splitting a 1,000-character abstract into words and joining them again.
+    return text.strip() if _single_spaced(text) else " ".join(text.split())
+
+
+def _single_spaced(text: str) -> bool:
+    """True if every whitespace in `text` is one space (what " ".join(text.split()) leaves)."""
+    if "  " in text:
+        return False
+    if not text.isascii():  # isprintable() is False for every whitespace but " "
+        return text.isprintable()
+    for char in _ASCII_BREAKS:  # a few substring tests beat one isprintable() on ASCII
+        if char in text:
+            return False
+    return True
 
 
 def strip_accents(text: str) -> str:

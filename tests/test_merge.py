@@ -1,12 +1,16 @@
 """Duplicates become one paper; spellings become one author identity."""
 from __future__ import annotations
 
-from conftest import digest, record
+import re
 
-from graph.names import split_authors, variant_groups
+from conftest import digest, record
+from hypothesis import given, strategies as st
+
+from graph.names import loose_key, split_authors, variant_groups
 from graph.parse import parse_bytes
 from graph.normalise import normalise
 from graph.merge import merge_records
+from graph.text import clean, strip_accents
 
 
 def corpus_of(*texts: str):
@@ -55,3 +59,44 @@ def test_likely_variants_are_reported_not_merged():
     assert ("j. smith", "john smith") in groups
     assert ("wei-wei li", "weiwei li") in groups
     assert not any("y. wang" in g for g in groups)  # ambiguous initials are not guessed
+
+
+@given(st.text(alphabet="Jp.-é ", max_size=12))
+def test_initials_are_spaced_wherever_a_dot_joins_two_letters(name):
+    spaced = re.sub(r"(?<=\w)\.(?=\w)", ". ", clean(name))
+    assert split_authors(name) == (() if spaced in ("", ":", ";") else (spaced,))
+
+
+@given(st.text(alphabet="ab .-'’`é\u0301\t", max_size=12))
+def test_loose_key_folds_accents_joiners_dots_and_spaces(key):
+    folded = re.sub(r"[\-‐‑–'’`]", "", strip_accents(key)).replace(".", " ")
+    assert loose_key(key) == " ".join(folded.split())
+
+
+def naive_variant_groups(keys: list[str]) -> tuple[tuple[str, ...], ...]:
+    """Same loose key, or an abbreviated name ("j. p. smith") whose initials fit exactly one
+    full name (key), found by comparing every pair."""
+    loose = {k: loose_key(k) for k in keys}
+    groups = {tuple(sorted(k for k in keys if loose[k] == loose[key])) for key in keys}
+    for key in keys:
+        *initials, surname = loose[key].split(" ")
+        if not initials or any(len(i) != 1 for i in initials):
+            continue
+        fits = [k for k in keys if _abbreviates(loose[k], initials, surname)]
+        if len(fits) == 1:
+            groups.add(tuple(sorted(fits + [k for k in keys if loose[k] == loose[key]])))
+    return tuple(sorted(g for g in groups if len(g) > 1))
+
+
+def _abbreviates(full: str, initials: list[str], surname: str) -> bool:
+    *given, last = full.split(" ")
+    return (last == surname and len(given) == len(initials) and any(len(g) > 1 for g in given)
+            and [g[0] for g in given] == initials)
+
+
+@given(st.sets(st.sampled_from(["j. smith", "john smith", "jo smith", "j smith", "j. p. smith",
+                                "john paul smith", "wei-wei li", "weiwei li", "w. li", "wei li",
+                                "josé garcía", "jose garcia", "j. garcia", "y. wang", "yi wang",
+                                "yu wang", "madonna", "j.", "x y z"])))
+def test_variant_groups_agree_with_comparing_every_pair(keys):
+    assert variant_groups(keys) == naive_variant_groups(sorted(keys))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from graph.normalise import normalise, parse_arxiv_id, parse_categories, parse_dois, parse_timestamp, Invalid
-from graph.records import RawRecord, Record, Rejected
+from graph.records import Paper, RawRecord, Record, Rejected
 
 FIELDS = {"Arxiv ID": "http://arxiv.org/abs/2105.14656v2", "DOI": "None",
           "Categories": "**eess.IV**, cs.CV, cs.LG", "Published": "2021-05-31 00:49:34+00:00",
@@ -15,6 +15,21 @@ FIELDS = {"Arxiv ID": "http://arxiv.org/abs/2105.14656v2", "DOI": "None",
 def make(**overrides: str) -> Record | Rejected:
     fields = {**FIELDS, **overrides}
     return normalise(RawRecord("d.md", 7, "A  Title\twith space", {k: v for k, v in fields.items() if v}))
+
+
+def paper(**overrides: str) -> Paper:
+    r = make(**overrides)
+    assert isinstance(r, Record), r
+    return r.paper
+
+
+def test_a_record_is_its_paper_as_seen_once():
+    r = make()
+    assert (r.paper.arxiv_id, r.paper.version, r.paper.versions) == ("2105.14656", 2, (2,))
+    assert r.paper.sources == ("d.md:7",)
+    assert r.paper.updated == "2021-12-01T16:27:33+00:00"
+    assert r.author_names == ("Parnian Afshar", "Arash Mohammadi")
+    assert r.paper.authors == ("parnian afshar", "arash mohammadi")
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -65,8 +80,15 @@ def test_malformed_timestamp_rejects_the_record(value):
     assert (r.file, r.line) == ("d.md", 7)
 
 
+def test_updated_defaults_to_published_and_is_checked():
+    assert paper(Updated="").updated == "2021-05-31T00:49:34+00:00"
+    assert paper(Updated=FIELDS["Published"]).updated == "2021-05-31T00:49:34+00:00"
+    r = make(Updated="2021-02-30 00:00:00+00:00")
+    assert isinstance(r, Rejected) and r.reason.startswith("malformed Updated timestamp")
+
+
 def test_none_means_absent_and_whitespace_is_collapsed():
-    r = make(Comment="None", Journal="IEEE  TPAMI", DOI="None")
+    r = paper(Comment="None", Journal="IEEE  TPAMI", DOI="None")
     assert (r.comment, r.journal_ref, r.dois, r.title) == (None, "IEEE TPAMI", (), "A Title with space")
 
 
@@ -85,21 +107,21 @@ def test_truncated_record_is_rejected(missing):
     ("Jo√£o GuimarÃ£es", ("João Guimarães",)),
 ])
 def test_author_quirks(authors, expected):
-    assert make(Authors=authors).authors == expected
+    assert make(Authors=authors).author_names == expected
 
 
 def test_nine_hundred_authors():
     names = ", ".join(f"Author Number{i}" for i in range(950))
-    assert len(make(Authors=names).authors) == 950
+    assert len(make(Authors=names).author_names) == 950
 
 
 def test_links_and_mentions_come_from_summary_and_comment():
-    r = make(Summary="Code: github.com/Megvii/YOLOX.git. See arXiv:1704.02685.",
-             Comment="Project page https://example.org/proj")
+    r = paper(Summary="Code: github.com/Megvii/YOLOX.git. See arXiv:1704.02685.",
+              Comment="Project page https://example.org/proj")
     assert r.repositories == ("https://github.com/megvii/yolox",)
     assert r.mentions == ("1704.02685",)
     assert [link.url for link in r.links] == ["https://example.org/proj"]
 
 
 def test_a_paper_does_not_mention_itself():
-    assert make(Summary="Extends arXiv:2105.14656v1.").mentions == ()
+    assert paper(Summary="Extends arXiv:2105.14656v1.").mentions == ()

@@ -66,3 +66,16 @@ def test_expand_inputs_reports_missing_and_empty(tmp_path):
     files, problems = expand_inputs([str(tmp_path / "a"), str(tmp_path / "empty"), str(tmp_path / "nope")])
     assert files == [str(tmp_path / "a" / "b" / "d.md")]
     assert [p.reason for p in problems] == ["folder holds no *.md digest files", "no such file or folder"]
+
+
+def test_continuation_lines_drop_trailing_blanks_and_stray_lines_join_too():
+    fields = parse(digest(record(comment="Accepted  \t\n  at CVPR\nstray line",
+                                 journal="IEEE\n\tTPAMI")))[0].fields
+    assert fields["Comment"] == "Accepted at CVPR stray line"
+    assert fields["Journal"] == "IEEE TPAMI"
+
+
+def test_a_joined_continuation_can_make_a_field_line():
+    # Joining comes first, so "-" then "  **Journal**: ..." is the field line "- **Journal**: ...".
+    (item,) = parse("### T\n- **Arxiv ID**: 2105.00001v1\n- **Comment**: x\n-\n  **Journal**: IEEE\n")
+    assert item.fields == {"Arxiv ID": "2105.00001v1", "Comment": "x", "Journal": "IEEE"}

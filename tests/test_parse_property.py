@@ -6,10 +6,12 @@ import unicodedata
 from conftest import digest, record
 from hypothesis import given, settings, strategies as st
 
+import re
+
 from graph.normalise import normalise
 from graph.parse import parse_bytes
 from graph.text import MOJIBAKE_CHARS
-from graph.records import Record
+from graph.records import RawRecord, Record, Rejected
 
 # Text that contains mojibake markers is repaired on purpose (tests/test_text.py covers it).
 WORD = st.text(alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd"), exclude_characters=MOJIBAKE_CHARS),
@@ -41,9 +43,52 @@ def test_write_then_parse_round_trip(ident, version, title, authors, cats, publi
                          updated=published, comment=wrap(comment, width) if comment else "None",
                          summary=summary))
     (raw,) = parse_bytes(text.encode(), "p.md")
-    r = normalise(raw)
-    assert isinstance(r, Record), r
+    normalised = normalise(raw)
+    assert isinstance(normalised, Record), normalised
+    r = normalised.paper
     assert (r.arxiv_id, r.version, r.title, r.abstract, r.comment) == (ident, version, title, summary, comment)
-    assert r.authors == tuple(authors)
+    assert normalised.author_names == tuple(authors)
     assert (r.primary_category, r.categories) == (cats[0], tuple(cats))
     assert r.published == published.replace(" ", "T")
+
+
+
+def read_naively(text: str, label: str) -> list:
+    """The format read literally, the slow way: join each record's continuation lines first,
+    then split it into field lines. The parser joins piece by piece, only where needed."""
+    items, line = [], 1
+    for i, chunk in enumerate(text.split("\n### ")):
+        if i:
+            items.append(naive_record(chunk, label, line))
+        line += chunk.count("\n") + 1
+    return items
+
+
+def naive_record(chunk: str, label: str, line: int) -> RawRecord | Rejected:
+    if "\n " in chunk:
+        chunk = re.sub(r"[ \t]*\n[ \t]+", " ", chunk)
+    head, *parts = chunk.split("\n- **")
+    fields = {}
+    for part in parts:
+        name, sep, value = part.partition("**:")
+        if not sep:
+            return Rejected(label, line, f"malformed field line '- **{part[:40]}'")
+        fields[name] = one_line(value)
+    return RawRecord(label, line, one_line(head), fields)
+
+
+def one_line(value: str) -> str:
+    return " ".join(part.strip() for part in value.strip().split("\n") if part.strip())
+
+
+# Lines of a record body: field lines, continuation lines (space or tab), stray lines, and
+# the near misses of each; a lone "-" joined to "  **Name**: ..." makes a field line.
+LINE = st.sampled_from(["- **A**: x", "- **B**:", "- **C**: y  ", "- **D", "  z", "  **: v", "  **E**: w",
+                        "  **F", "\tq", "\t**: t", "-", "- ", "", "stray", "a\xa0"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.lists(LINE, max_size=12).map("\n".join), min_size=1, max_size=3))
+def test_parser_agrees_with_the_literal_reading(bodies):
+    text = "# Arxiv Papers in cs.CV on 2021-05-31\n" + "\n".join(f"### T\n{b}" for b in bodies)
+    assert list(parse_bytes(text.encode(), "p.md")) == read_naively(text, "p.md")
