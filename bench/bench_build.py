@@ -29,7 +29,7 @@ from graph.kg import build_graph
 from graph.merge import merge_records
 from graph.names import variant_groups
 from graph.normalise import normalise
-from graph.parse import expand_inputs, parse_file
+from graph.parse import Source, expand_inputs, parse_file
 from graph.persist import load_corpus, save_corpus
 from graph.records import Corpus, RawRecord
 
@@ -63,14 +63,14 @@ def one_run(folder: str, out: str) -> dict[str, Any]:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def _parse_and_normalise(files: list[str], stages: dict[str, tuple[float, float]]) -> list[Any]:
+def _parse_and_normalise(files: list[Source], stages: dict[str, tuple[float, float]]) -> list[Any]:
     """File by file, as graph.pipeline does (a file's raw records are dropped once normalised),
     with the time split between the two steps; `stages` gets "parse" and "normalise"."""
     spent = {"parse": [0.0, 0.0], "normalise": [0.0, 0.0]}
     records: list[Any] = []
-    for name in files:
+    for source in files:
         wall, cpu = time.perf_counter(), time.process_time()
-        raws = [i for i in parse_file(name) if isinstance(i, RawRecord)]
+        raws = [i for i in parse_file(source) if isinstance(i, RawRecord)]
         middle_wall, middle_cpu = time.perf_counter(), time.process_time()
         records.extend(normalise(r) for r in raws)
         end_wall, end_cpu = time.perf_counter(), time.process_time()

@@ -18,6 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from graph.records import RawRecord, Rejected
@@ -29,20 +30,33 @@ _BAD_BYTE = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of inval
 Item = RawRecord | Rejected
 
 
-def expand_inputs(inputs: Iterable[str]) -> tuple[list[str], list[Rejected]]:
-    """Resolve files, folders (recursive ``*.md``) and ``-`` to a sorted list of sources."""
-    files: list[str] = []
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A digest to read, and the name records cite it by (their `file`)."""
+
+    path: str
+    label: str
+
+
+def expand_inputs(inputs: Iterable[str]) -> tuple[list[Source], list[Rejected]]:
+    """Resolve files, folders (recursive ``*.md``) and ``-`` to a sorted list of sources.
+
+    Files inside a folder are labelled from the folder's own name down (``cs.CV/2021/05/
+    20210531.md``), not by absolute path, so outputs do not depend on where the data lives.
+    """
+    files: list[Source] = []
     problems: list[Rejected] = []
     for item in inputs:
         if item == "-":
-            files.append("-")
+            files.append(Source("-", "<stdin>"))
         elif os.path.isdir(item):
-            found = sorted(str(p) for p in Path(item).rglob("*.md") if p.is_file())
+            found = sorted(p for p in Path(item).rglob("*.md") if p.is_file())
             if not found:
                 problems.append(Rejected(item, 0, "folder holds no *.md digest files"))
-            files.extend(found)
+            root = Path(item).resolve().parent
+            files.extend(Source(str(p), str(p.resolve().relative_to(root))) for p in found)
         elif os.path.isfile(item):
-            files.append(item)
+            files.append(Source(item, item))
         else:
             problems.append(Rejected(item, 0, "no such file or folder"))
     return files, problems
@@ -52,11 +66,11 @@ def read_source(name: str) -> bytes:
     return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
 
 
-def parse_file(name: str) -> Iterator[Item]:
+def parse_file(source: Source) -> Iterator[Item]:
     """Yield the raw records of one digest, and a Rejected for each unusable part."""
-    label = "<stdin>" if name == "-" else name
+    label = source.label
     try:
-        data = read_source(name)
+        data = read_source(source.path)
     except OSError as exc:
         yield Rejected(label, 0, f"cannot read: {exc.strerror or exc}")
         return

@@ -7,13 +7,13 @@ from graph.gcpause import paused_gc
 from graph.merge import merge_records
 from graph.names import variant_groups
 from graph.normalise import normalise
-from graph.parse import expand_inputs, parse_file
+from graph.parse import Source, expand_inputs, parse_file
 from graph.records import Corpus, RawRecord, Record, Rejected
 
-Progress = Callable[[Iterable[str], int], Iterable[str]]
+Progress = Callable[[Iterable[Source], int], Iterable[Source]]
 
 
-def _no_progress(files: Iterable[str], total: int) -> Iterable[str]:
+def _no_progress(files: Iterable[Source], total: int) -> Iterable[Source]:
     return files
 
 
@@ -26,8 +26,8 @@ def read_corpus(inputs: Iterable[str], progress: Progress = _no_progress) -> Cor
 def _read(inputs: Iterable[str], progress: Progress) -> Corpus:
     files, rejected = expand_inputs(inputs)
     records: list[Record] = []
-    for name in progress(files, len(files)):
-        for item in parse_file(name):
+    for source in progress(files, len(files)):
+        for item in parse_file(source):
             result = normalise(item) if isinstance(item, RawRecord) else item
             (rejected if isinstance(result, Rejected) else records).append(result)
     papers, authors = merge_records(records)

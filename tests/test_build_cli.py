@@ -138,3 +138,14 @@ def test_bad_format_fails_before_any_work(runner, tmp_path):
     assert result.exit_code == 1
     assert "unknown format 'docx'; valid: gexf, graphml" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_outputs_do_not_depend_on_where_the_data_lives(runner, tmp_path):
+    for name in ("one", "two/deeper"):
+        shutil.copytree(sample_dir(), tmp_path / name / "sample")
+        result = runner.invoke(main, ["build", str(tmp_path / name / "sample"), "--out",
+                                      str(tmp_path / name / "kg"), "--formats", "kg.nt", "--no-store", "-q"])
+        assert result.exit_code == 0, result.output
+    for f in ("papers.jsonl", "summary.json", "kg.nt"):
+        assert (tmp_path / "one/kg" / f).read_bytes() == (tmp_path / "two/deeper/kg" / f).read_bytes(), f
+    assert load_corpus(tmp_path / "one/kg").papers[0].sources[0].startswith("sample/")

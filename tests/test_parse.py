@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from conftest import digest, record
 
-from graph.parse import MAX_LINE, expand_inputs, parse_bytes
+from graph.parse import MAX_LINE, Source, expand_inputs, parse_bytes
 from graph.records import RawRecord, Rejected
 
 
@@ -64,7 +64,7 @@ def test_expand_inputs_reports_missing_and_empty(tmp_path):
     (tmp_path / "a" / "b" / "d.md").write_text("x")
     (tmp_path / "a" / "notes.txt").write_text("x")
     files, problems = expand_inputs([str(tmp_path / "a"), str(tmp_path / "empty"), str(tmp_path / "nope")])
-    assert files == [str(tmp_path / "a" / "b" / "d.md")]
+    assert files == [Source(str(tmp_path / "a" / "b" / "d.md"), "a/b/d.md")]  # labelled from the folder down
     assert [p.reason for p in problems] == ["folder holds no *.md digest files", "no such file or folder"]
 
 
