@@ -22,15 +22,24 @@ schema.org terms to the same ``http://schema.org/`` IRIs.
 from __future__ import annotations
 
 import re
-from typing import Any, BinaryIO
+from typing import Any
 
-import networkx as nx
 import orjson
 
-from exporters.base import Exporter, ExportOptions
-from exporters.ntriples import Renderer, write_rdf
+from exporters.base import ExportOptions
+from exporters.ntriples import Renderer, rdf_exporter
 from graph import rdf
-from graph.rdf import AKG, BIBO, DBLP, DCTERMS, SCHEMA, SKOS, XSD_ANYURI, XSD_DATETIME, XSD_INTEGER
+from graph.rdf import (
+    AKG,
+    BIBO,
+    DBLP,
+    DCTERMS,
+    SCHEMA,
+    SKOS,
+    XSD_ANYURI,
+    XSD_DATETIME,
+    XSD_INTEGER,
+)
 
 ID = "@id"
 EN = "@en"  # marker: the term carries "@language": "en"
@@ -152,13 +161,8 @@ def renderer(options: ExportOptions) -> Renderer:
     return Renderer("JSON-LD", head[:-2] + b',\n  "@graph": [', render, b"\n  ]\n}\n")
 
 
-def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
-    write_rdf(graph, [(fh, renderer(options))], options)
+EXPORTER = rdf_exporter(
+    "jsonld", "jsonld", "application/ld+json",
+    "JSON-LD 1.1, compact, schema.org-based inline context (no network needed).", renderer)
 
-
-EXPORTER = Exporter(
-    name="jsonld", extension="jsonld", media_type="application/ld+json",
-    graphs=frozenset({"kg"}), write=write,
-    description="JSON-LD 1.1, compact, schema.org-based inline context (no network needed).",
-    renderer=renderer,
-)
+write = EXPORTER.write  # every exporter module offers write(graph, fh, options)

@@ -86,13 +86,20 @@ def renderer(options: ExportOptions) -> Renderer:
     return Renderer("N-Triples", b"", lambda s, pairs: rdf.ntriples_block(s, pairs).encode("utf-8"))
 
 
-def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
-    write_rdf(graph, [(fh, renderer(options))], options)
+def rdf_exporter(name: str, extension: str, media_type: str, description: str,
+                 make_renderer: Callable[[ExportOptions], Renderer]) -> Exporter:
+    """The Exporter of one RDF syntax: `write_rdf` with that syntax alone (KG only)."""
+
+    def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
+        write_rdf(graph, [(fh, make_renderer(options))], options)
+
+    return Exporter(name=name, extension=extension, media_type=media_type,
+                    graphs=frozenset({"kg"}), write=write, description=description,
+                    renderer=make_renderer)
 
 
-EXPORTER = Exporter(
-    name="ntriples", extension="nt", media_type="application/n-triples",
-    graphs=frozenset({"kg"}), write=write,
-    description="RDF 1.1 N-Triples: one sorted triple per line (schema.org, SKOS, dblp, akg:).",
-    renderer=renderer,
-)
+EXPORTER = rdf_exporter(
+    "ntriples", "nt", "application/n-triples",
+    "RDF 1.1 N-Triples: one sorted triple per line (schema.org, SKOS, dblp, akg:).", renderer)
+
+write = EXPORTER.write  # every exporter module offers write(graph, fh, options)

@@ -16,12 +16,9 @@ and the vocabulary definitions are a separate file (``graph.rdf.vocab_path()``).
 from __future__ import annotations
 
 import re
-from typing import BinaryIO
 
-import networkx as nx
-
-from exporters.base import Exporter, ExportOptions
-from exporters.ntriples import Renderer, write_rdf
+from exporters.base import ExportOptions
+from exporters.ntriples import Renderer, rdf_exporter
 from graph import rdf
 
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
@@ -97,13 +94,8 @@ def renderer(options: ExportOptions) -> Renderer:
                     lambda s, pairs: writer.block(s, pairs).encode("utf-8"))
 
 
-def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
-    write_rdf(graph, [(fh, renderer(options))], options)
+EXPORTER = rdf_exporter(
+    "turtle", "ttl", "text/turtle",
+    "RDF 1.1 Turtle: the knowledge graph in schema.org, SKOS, dblp and akg: terms.", renderer)
 
-
-EXPORTER = Exporter(
-    name="turtle", extension="ttl", media_type="text/turtle",
-    graphs=frozenset({"kg"}), write=write,
-    description="RDF 1.1 Turtle: the knowledge graph in schema.org, SKOS, dblp and akg: terms.",
-    renderer=renderer,
-)
+write = EXPORTER.write  # every exporter module offers write(graph, fh, options)
