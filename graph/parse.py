@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,52 +116,22 @@ def _record(chunk: str, label: str, line: int, check_bytes: bool) -> Item:
             return Rejected(label, line, f"a line of {len(longest):,} characters")
     if check_bytes and _BAD_BYTE.search(chunk):
         return Rejected(label, line, "invalid UTF-8 in record")
-    try:
-        return _split_fields(chunk, label, line, lambda text: _unwrapped(text, chunk))
-    except _NewFieldLine:  # so join the whole record first, as the format says, and only then split
-        return _split_fields(_join_continuations(chunk), label, line, lambda text: text)
-
-
-class _NewFieldLine(Exception):
-    """Joining a continuation line made a field line: a line "-", then "  **Name**: ..."."""
-
-
-def _split_fields(chunk: str, label: str, line: int, unwrap: Callable[[str], str]) -> Item:
-    # `unwrap` joins continuation lines piece by piece, only where a piece holds a line
-    # break: the result of joining the whole record first, without scanning every record.
+    if "\n " in chunk:  # continuation lines, indented, join the line before with one space
+        chunk = _join_continuations(chunk)
     head, *parts = chunk.split("\n- **")
-    # Leading blanks stay until lines are joined: a line break among them can start a line.
-    title = head.rstrip()
-    title = _one_line(title, unwrap) if "\n" in title else title.lstrip()  # before any rejection
     fields: dict[str, str] = {}
     for part in parts:
         name, sep, value = part.partition("**:")
         if not sep:
-            return Rejected(label, line, f"malformed field line '- **{unwrap(part)[:40]}'")
-        if "\n" in name:  # with the "**" after it, that a joined line could turn into a field line
-            name = unwrap(name + "**")[:-2]
-        value = value.rstrip()
-        fields[name] = _one_line(value, unwrap) if "\n" in value else value.lstrip()
-    return RawRecord(label, line, title, fields)
+            return Rejected(label, line, f"malformed field line '- **{part[:40]}'")
+        fields[name] = _one_line(value)
+    return RawRecord(label, line, _one_line(head), fields)
 
 
-def _one_line(value: str, unwrap: Callable[[str], str]) -> str:
-    """A value that spans lines, stripped, with continuation lines, then stray lines, joined."""
-    value = unwrap(value).strip()
+def _one_line(value: str) -> str:
+    """A value stripped, with any stray (unindented) lines joined by one space."""
+    value = value.strip()
     return _join(value) if "\n" in value else value
-
-
-def _unwrapped(text: str, chunk: str) -> str:
-    """`text`, a piece of `chunk` between field lines, with its continuation lines joined.
-
-    A record's continuation lines are joined only if one of them is indented with a space
-    (a tab alone is a stray line); `chunk` is scanned for that only when `text` cannot tell.
-    """
-    if "\n " in text or ("\n\t" in text and "\n " in chunk):
-        text = _join_continuations(text)
-        if "\n- **" in text:
-            raise _NewFieldLine
-    return text
 
 
 def _join_continuations(chunk: str) -> str:
