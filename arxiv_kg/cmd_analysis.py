@@ -22,6 +22,7 @@ from graph.coauthors import COUNTINGS, DEFAULT_MAX_AUTHORS, Projection, project
 from graph.lookup import find_author
 from graph.persist import load_corpus
 from graph.records import Corpus
+from graph.texttable import table_line
 
 FORMATS = ("table", "csv", "json")
 SIGNIFICANT = 10  # digits kept in JSON and CSV: enough for any use, stable across platforms
@@ -363,14 +364,9 @@ def _table(rows: list[dict]) -> list[str]:
     numeric = [all(isinstance(row[h], (int, float)) or row[h] is None for row in rows)
                for h in heads]
     widths = [max(len(h), *(len(c[j]) for c in cells)) for j, h in enumerate(heads)]
-    lines = [_line(heads, widths, numeric)]
-    lines += [_line(c, widths, numeric) for c in cells]
+    lines = [table_line(heads, widths, numeric).rstrip()]
+    lines += [table_line(c, widths, numeric).rstrip() for c in cells]
     return lines
-
-
-def _line(cells: Sequence[str], widths: Sequence[int], numeric: Sequence[bool]) -> str:
-    return "  ".join(c.rjust(w) if num else c.ljust(w)
-                     for c, w, num in zip(cells, widths, numeric)).rstrip()
 
 
 def _cell(value: object) -> str:

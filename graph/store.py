@@ -35,6 +35,7 @@ from graph.errors import ArxivKGError, KGNotFound
 from graph.kg import build_graph
 from graph.persist import load_corpus
 from graph.rdf import DEFAULT_BASE_IRI, PREFIXES, ntriples_lines  # queries and data share them
+from graph.texttable import table_line
 
 STORE_DIR = "store"
 QUERIES_DIR = Path(str(resources.files("queries")))  # installed beside graph/ as package data
@@ -364,7 +365,6 @@ def _used_prefixes(result: QueryResult) -> dict[str, str]:
 _SIMPLE_LOCAL = re.compile(r"[A-Za-z_][\w.-]*(?<!\.)$")
 _NUMERIC = {f"{PREFIXES['xsd']}{t}" for t in ("integer", "decimal", "double", "float", "int",
                                                "long", "nonNegativeInteger")}
-ELLIPSIS = "…"
 MIN_COLUMN = 6
 
 
@@ -396,8 +396,8 @@ def render_table(result: QueryResult, *, width: int | None = None) -> str:
     widths = _fit([max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)], width)
     numeric = [bool(rows) and all(_is_number(r[i]) for r in rows if r[i] is not None)
                for i in range(len(header))]
-    lines = [_line(header, widths, [False] * len(header)), "  ".join("-" * w for w in widths)]
-    lines += [_line(r, widths, numeric) for r in cells]
+    lines = [table_line(header, widths, [False] * len(header)), "  ".join("-" * w for w in widths)]
+    lines += [table_line(r, widths, numeric) for r in cells]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -416,14 +416,6 @@ def _fit(widths: list[int], total: int | None) -> list[int]:
             break
         widths[widest] -= 1
     return widths
-
-
-def _line(cells, widths: list[int], right: list[bool]) -> str:
-    out = []
-    for text, w, r in zip(cells, widths, right):
-        text = text if len(text) <= w else text[:w - 1] + ELLIPSIS
-        out.append(text.rjust(w) if r else text.ljust(w))
-    return "  ".join(out)
 
 
 # --- the shipped example queries ------------------------------------------------------
