@@ -16,4 +16,8 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Without freezing, the first collection after re-enabling walks every object made
+            # in the block (0.1 s on the dev corpus). Frozen objects are still freed when no
+            # longer referenced; only cycles made in the block would outlive their use.
+            gc.freeze()
             gc.enable()
