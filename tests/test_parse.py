@@ -68,6 +68,18 @@ def test_expand_inputs_reports_missing_and_empty(tmp_path):
     assert [p.reason for p in problems] == ["folder holds no *.md digest files", "no such file or folder"]
 
 
+def test_expand_inputs_sorts_by_path_and_labels_symlinks_by_their_own_path(tmp_path):
+    (tmp_path / "cs.CV" / "2021-b").mkdir(parents=True)
+    (tmp_path / "cs.CV" / "2021").mkdir()
+    (tmp_path / "outside.md").write_text("x")
+    (tmp_path / "cs.CV" / "2021-b" / "x.md").write_text("x")
+    (tmp_path / "cs.CV" / "2021" / "y.md").write_text("x")
+    (tmp_path / "cs.CV" / "link.md").symlink_to(tmp_path / "outside.md")
+    files, problems = expand_inputs([str(tmp_path / "cs.CV")])
+    assert [f.label for f in files] == ["cs.CV/2021/y.md", "cs.CV/2021-b/x.md", "cs.CV/link.md"]
+    assert problems == []
+
+
 def test_continuation_lines_drop_trailing_blanks_and_stray_lines_join_too():
     fields = parse(digest(record(comment="Accepted  \t\n  at CVPR\nstray line",
                                  journal="IEEE\n\tTPAMI")))[0].fields
