@@ -149,3 +149,16 @@ def test_outputs_do_not_depend_on_where_the_data_lives(runner, tmp_path):
     for f in ("papers.jsonl", "summary.json", "kg.nt"):
         assert (tmp_path / "one/kg" / f).read_bytes() == (tmp_path / "two/deeper/kg" / f).read_bytes(), f
     assert load_corpus(tmp_path / "one/kg").papers[0].sources[0].startswith("sample/")
+
+
+def test_lazy_command_table_matches_the_command_modules():
+    from importlib import import_module
+
+    import click
+
+    from arxiv_kg.cli import LAZY_COMMANDS
+    defined = {c.name: module for module in set(LAZY_COMMANDS.values())
+               for c in import_module(module).COMMANDS}
+    assert defined == LAZY_COMMANDS
+    with click.Context(main) as ctx:
+        assert all(main.get_command(ctx, name).name == name for name in main.list_commands(ctx))
