@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import orjson
 
-from arxiv_kg.common import DEFAULT_KG, domain_errors, progress, quiet_option, warn
+from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs, write_exports
 from graph.errors import InputError
@@ -15,6 +15,7 @@ from graph.fsutil import atomic_write
 from graph.kg import build_graph
 from graph.persist import save_corpus
 from graph.pipeline import read_corpus
+from graph.progress import progress
 from graph.rdf import check_base_iri, ntriples_lines
 from graph.sample import sample_dir
 from graph.store import create_store, store_path

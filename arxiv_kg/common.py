@@ -1,15 +1,12 @@
-"""Helpers shared by the CLI commands: options, error mapping, stderr progress."""
+"""Helpers shared by the CLI commands: options, error mapping, warnings."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable
 
 import click
 
 from graph.errors import ArxivKGError
-
-T = TypeVar("T")
 
 DEFAULT_KG = "out"
 
@@ -36,12 +33,3 @@ def domain_errors(fn: Callable) -> Callable:
 def warn(message: str, quiet: bool) -> None:
     if not quiet:
         click.echo(message, err=True)
-
-
-def progress(items: Iterable[T], *, length: int | None, label: str, quiet: bool) -> Iterator[T]:
-    """Iterate with a progress bar on stderr, unless quiet or the input is small."""
-    if quiet or (length is not None and length < 50):
-        yield from items
-        return
-    with click.progressbar(items, length=length, label=label, file=click.get_text_stream("stderr")) as bar:
-        yield from bar

@@ -33,7 +33,8 @@ import networkx as nx
 from exporters.base import Exporter, ExportOptions
 from exporters.xmltext import (Column, TextSink, attr, encode, encoded, infer_kinds, make_columns,
                                node_label, node_type, quote, quoted_ids, sorted_edges, sorted_nodes,
-                               with_progress)
+                              )
+from graph.progress import progress
 
 NS = "http://gexf.net/1.3"
 NS_VIZ = "http://gexf.net/1.3/viz"
@@ -89,7 +90,7 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
     by_name = {c.name: c for c in columns}
     type_key = by_name.pop("type").key
     out.write("    <nodes>\n")
-    for n, node_id in with_progress(ids.items(), label="GEXF nodes", total=len(ids), quiet=options.quiet):
+    for n, node_id in progress(ids.items(), label="GEXF nodes", length=len(ids), quiet=options.quiet):
         data = graph.nodes[n]
         start = f' start="{starts[n]}"' if n in starts else ""
         r, g, b = color(data)
@@ -105,8 +106,8 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
 def _write_edges(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column],
                  starts: Mapping[Any, str], quiet: bool) -> None:
     by_name = {c.name: c for c in columns}
-    edges = with_progress(sorted_edges(graph, list(ids)), label="GEXF edges",
-                          total=graph.number_of_edges(), quiet=quiet)
+    edges = progress(sorted_edges(graph, list(ids)), label="GEXF edges",
+                          length=graph.number_of_edges(), quiet=quiet)
     out.write("    <edges>\n")
     for i, (u, v, data) in enumerate(edges):
         head = f'      <edge id="{i}" source={ids[u]} target={ids[v]}'

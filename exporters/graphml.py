@@ -27,7 +27,8 @@ import networkx as nx
 
 from exporters.base import Exporter, ExportOptions
 from exporters.xmltext import (Column, TextSink, attr, encoded, escape_text, infer_kinds, make_columns,
-                               node_label, node_type, quoted_ids, sorted_edges, sorted_nodes, with_progress)
+                               node_label, node_type, quoted_ids, sorted_edges, sorted_nodes)
+from graph.progress import progress
 
 _HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"'
@@ -63,7 +64,7 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
     # label and type come first on every node: Gephi and igraph users rely on both
     by_name = {c.name: c for c in columns}
     label_key, type_key = (by_name.pop(name).key for name in _REQUIRED)
-    for n, node_id in with_progress(ids.items(), label="GraphML nodes", total=len(ids), quiet=quiet):
+    for n, node_id in progress(ids.items(), label="GraphML nodes", length=len(ids), quiet=quiet):
         data = graph.nodes[n]
         out.write(f"    <node id={node_id}>\n"
                   f'      <data key="{label_key}">{escape_text(node_label(n, data))}</data>\n'
@@ -73,8 +74,8 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
 
 def _write_edges(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column], quiet: bool) -> None:
     by_name = {c.name: c for c in columns}
-    edges = with_progress(sorted_edges(graph, list(ids)), label="GraphML edges",
-                          total=graph.number_of_edges(), quiet=quiet)
+    edges = progress(sorted_edges(graph, list(ids)), label="GraphML edges",
+                          length=graph.number_of_edges(), quiet=quiet)
     for u, v, data in edges:
         head = f"    <edge source={ids[u]} target={ids[v]}"
         body = _data_lines(encoded(data, by_name))

@@ -15,7 +15,6 @@ subjects, since computing the mapping costs as much as rendering one syntax.
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -24,6 +23,7 @@ import networkx as nx
 
 from exporters.base import Exporter, ExportOptions
 from graph import rdf
+from graph.progress import progress_reports
 
 _FLUSH_BYTES = 1 << 20  # write in ~1 MB pieces: few syscalls, bounded memory
 
@@ -62,24 +62,13 @@ def write_rdf(graph: nx.DiGraph, outputs: Sequence[tuple[BinaryIO, Renderer]],
     """Write the KG in several RDF syntaxes at once, e.g. ``[(fh, turtle.renderer(options))]``."""
     targets = [_Output(fh, renderer) for fh, renderer in outputs]
     label = " + ".join(renderer.label for _, renderer in outputs)
-    for subject, pairs in rdf.subjects(graph, options.base_iri, progress_for(label, options)):
-        for target in targets:
-            target.add(subject, pairs)
+    with progress_reports(label, options.quiet) as report:
+        for subject, pairs in rdf.subjects(graph, options.base_iri, report):
+            for target in targets:
+                target.add(subject, pairs)
     for target, (_, renderer) in zip(targets, outputs):
         target.chunks.append(renderer.footer)
         target.flush()
-
-
-def progress_for(label: str, options: ExportOptions) -> rdf.Progress | None:
-    """A progress callback that prints "label: done/total subjects" on stderr, unless quiet."""
-    if options.quiet:
-        return None
-
-    def report(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\r{label}: {done:,}/{total:,} subjects", end=end, file=sys.stderr, flush=True)
-
-    return report
 
 
 def renderer(options: ExportOptions) -> Renderer:

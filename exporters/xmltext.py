@@ -17,26 +17,23 @@ and GEXF writers so that both encode values identically:
 
 Nodes and edges are written in id order (:func:`sorted_nodes`, :func:`sorted_edges`) so that
 the same graph gives byte-identical files whatever order it was built in; :class:`TextSink`
-and :func:`with_progress` stream the text out and report progress on stderr.
+streams the text out.
 """
 from __future__ import annotations
 
 import math
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 import networkx as nx
 
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ONLY_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
 LIST_SEPARATOR = ";"
-_PROGRESS_STEP = 20_000  # elements between two progress lines on stderr
 _INT32 = 2**31
 _INT64 = 2**63
-T = TypeVar("T")
 
 
 def clean(text: str) -> str:
@@ -256,16 +253,3 @@ def sorted_edges(graph: nx.Graph, nodes: list[Any]) -> Iterator[tuple[Any, Any, 
         for v in sorted(neighbours, key=str):
             if directed or su <= str(v):
                 yield u, v, neighbours[v]
-
-
-def with_progress(items: Iterable[T], *, label: str, total: int, quiet: bool) -> Iterator[T]:
-    """Yield `items`, printing "label: done/total" on stderr every few thousand, unless quiet."""
-    if quiet:
-        yield from items
-        return
-    done = 0
-    for done, item in enumerate(items, 1):
-        yield item
-        if not done % _PROGRESS_STEP:
-            print(f"\r{label}: {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
-    print(f"\r{label}: {done:,}/{total:,}", file=sys.stderr, flush=True)

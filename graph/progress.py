@@ -1,0 +1,46 @@
+"""Progress on stderr for long loops: one click progress bar for the CLI and the exporters.
+
+click draws the bar on a terminal and, when stderr is a log file, prints the label (with
+the total) once instead of a stream of carriage returns.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+import click
+
+T = TypeVar("T")
+Report = Callable[[int, int], None]  # (done, total)
+SMALL = 50  # fewer items than this finish before a bar is worth drawing
+
+
+def progress(items: Iterable[T], *, length: int, label: str, quiet: bool) -> Iterator[T]:
+    """Yield `items` with a progress bar on stderr, unless quiet or there are few."""
+    if quiet or length < SMALL:
+        yield from items
+        return
+    with click.progressbar(items, length=length, label=f"{label} ({length:,})", file=sys.stderr) as bar:
+        yield from bar
+
+
+@contextlib.contextmanager
+def progress_reports(label: str, quiet: bool) -> Iterator[Report | None]:
+    """A `report(done, total)` callback that drives a progress bar, for loops that learn their
+    total only once they start; None when quiet."""
+    if quiet:
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        bars: list[click.progressbar] = []
+
+        def report(done: int, total: int) -> None:
+            if not bars and total >= SMALL:
+                bars.append(stack.enter_context(click.progressbar(
+                    length=total, label=f"{label} ({total:,})", file=sys.stderr)))
+            if bars:
+                bars[0].update(done - bars[0].pos)
+
+        yield report
