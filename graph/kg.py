@@ -64,9 +64,10 @@ class _Filler:
     """Fills a new DiGraph's node and adjacency dicts directly.
 
     add_node/add_edge cost a keyword-argument call, a dict copy and several membership tests
-    each; on a corpus's 200k edges that was a third of parse+build (measured). The result is
+    each: 0.70 s for the dev corpus's 186k edges, against 0.49 s filled directly. The result is
     the graph those calls would build, in the same insertion order: DiGraph keeps a node's
-    attributes in `_node[n]` and shares one dict per edge between `_succ[u][v]` and `_pred[v][u]`.
+    attributes in `_node[n]` and shares one dict per edge between `_succ[u][v]` and `_pred[v][u]`
+    (tests/test_graph.py checks it against the public API, for a networkx that changes this).
     """
 
     def __init__(self, g: nx.DiGraph) -> None:
@@ -94,22 +95,25 @@ class _Filler:
             pid = paper_id(p.arxiv_id)
             self.node(pid, _paper_attrs(p))
             self._authorship(pid, [author_ids[key] for key in p.authors])
-            out = self.succ[pid]
-            for code in p.categories:
-                self._edge(out, pid, extras.category(self, code),
-                           {"type": "in_category", "primary": code == p.primary_category})
-            for sc in p.subject_classes:
-                self._edge(out, pid, extras.subject(self, sc), {"type": "has_subject"})
-            for url in p.repositories:
-                self._edge(out, pid, extras.repository(self, url), {"type": "has_code"})
-            for link in p.links:
-                self._edge(out, pid, extras.link(self, link), {"type": "links_to"})
-            for other in p.mentions:
-                oid = paper_id(other)
-                if oid not in self.nodes:  # a mentioned paper not (or not yet) read
-                    self.node(oid, {} if other in in_corpus else
-                              {"type": "Paper", "label": other, "arxiv_id": other, "in_corpus": False})
-                self._edge(out, pid, oid, {"type": "mentions"})
+            self._outgoing(pid, p, extras, in_corpus)
+
+    def _outgoing(self, pid: str, p: Paper, extras: _Extras, in_corpus: set[str]) -> None:
+        out = self.succ[pid]
+        for code in p.categories:
+            self._edge(out, pid, extras.category(self, code),
+                       {"type": "in_category", "primary": code == p.primary_category})
+        for sc in p.subject_classes:
+            self._edge(out, pid, extras.subject(self, sc), {"type": "has_subject"})
+        for url in p.repositories:
+            self._edge(out, pid, extras.repository(self, url), {"type": "has_code"})
+        for link in p.links:
+            self._edge(out, pid, extras.link(self, link), {"type": "links_to"})
+        for other in p.mentions:
+            oid = paper_id(other)
+            if oid not in self.nodes:  # a mentioned paper not (or not yet) read
+                self.node(oid, {} if other in in_corpus else
+                          {"type": "Paper", "label": other, "arxiv_id": other, "in_corpus": False})
+            self._edge(out, pid, oid, {"type": "mentions"})
 
     def _authorship(self, pid: str, aids: list[str]) -> None:
         into = self.pred[pid]
