@@ -7,7 +7,7 @@ import networkx as nx
 
 from graph.kg import build_graph
 from graph.pipeline import read_corpus
-from tests.conftest import digest, record
+from conftest import digest, record
 
 
 def _graph(tmp_path: Path, *records: str) -> nx.DiGraph:
