@@ -68,7 +68,8 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
         fh.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
                               | orjson.OPT_APPEND_NEWLINE))
     click.echo(human_summary(summary))
-    kg = build_graph(corpus) if specs or store else None
+    # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
+    kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None
     written = _timed(lambda: write_exports(corpus, out, specs, base_iri=base_iri, quiet=quiet, kg=kg),
                      "exports", quiet)
     if store:
