@@ -5,15 +5,13 @@ import time
 from pathlib import Path
 
 import click
-import orjson
 
 from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs, write_exports
 from graph.errors import InputError
-from graph.fsutil import atomic_write
 from graph.kg import build_graph
-from graph.persist import save_corpus
+from graph.persist import save_corpus, save_summary
 from graph.pipeline import read_corpus
 from graph.progress import progress
 from graph.rdf import check_base_iri, ntriples_lines
@@ -43,8 +41,8 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     """Parse digest files or folders (recursively, *.md; - for stdin) into a knowledge graph.
 
     With no INPUT, builds from the small sample bundled with the package. Writes
-    papers.jsonl, authors.jsonl and summary.json (what later commands read), the exports
-    named by --formats, and the SPARQL store.
+    papers.jsonl, authors.jsonl and corpus.json (what later commands read),
+    summary.json, the exports named by --formats, and the SPARQL store.
 
     \b
     Example:
@@ -64,9 +62,7 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     out = Path(out_dir)
     summary = summarise(corpus)
     save_corpus(corpus, out)
-    with atomic_write(out / "summary.json") as fh:
-        fh.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-                              | orjson.OPT_APPEND_NEWLINE))
+    save_summary(summary, out)
     click.echo(human_summary(summary))
     # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
     kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None

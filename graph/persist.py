@@ -5,7 +5,8 @@ Layout of a KG folder (default ``out/``):
   authors.jsonl   one Author per line, sorted by key
   variants.json   groups of author keys that may be one person (reported, not merged)
   rejected.json   every rejected record or file, with file, line and reason
-  summary.json    counts (see graph.summary)
+  corpus.json     how many files and records were read
+  summary.json    counts (see graph.summary), written by save_summary
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ AUTHORS = "authors.jsonl"
 VARIANTS = "variants.json"
 REJECTED = "rejected.json"
 META = "corpus.json"
+SUMMARY = "summary.json"
 
 _DUMP_OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 _ROWS_PER_WRITE = 64
@@ -43,6 +45,10 @@ def save_corpus(corpus: Corpus, out_dir: str | Path) -> None:
     _write_json(out / VARIANTS, corpus.variants)
     _write_json(out / REJECTED, corpus.rejected)
     _write_json(out / META, {"files": corpus.files, "records": corpus.records})
+
+
+def save_summary(summary: dict, out_dir: str | Path) -> None:
+    _write_json(Path(out_dir) / SUMMARY, summary)
 
 
 def load_corpus(kg_dir: str | Path) -> Corpus:
