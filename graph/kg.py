@@ -90,24 +90,23 @@ class _Filler:
             self.node(aid, {"type": "Author", "label": a.name, "key": a.key, "name": a.name,
                             "spellings": a.spellings, "papers": a.papers})
         in_corpus = {p.arxiv_id for p in corpus.papers}
-        extras = _Extras()
         for p in corpus.papers:
             pid = paper_id(p.arxiv_id)
             self.node(pid, _paper_attrs(p))
             self._authorship(pid, [author_ids[key] for key in p.authors])
-            self._outgoing(pid, p, extras, in_corpus)
+            self._outgoing(pid, p, in_corpus)
 
-    def _outgoing(self, pid: str, p: Paper, extras: _Extras, in_corpus: set[str]) -> None:
+    def _outgoing(self, pid: str, p: Paper, in_corpus: set[str]) -> None:
         out = self.succ[pid]
         for code in p.categories:
-            self._edge(out, pid, extras.category(self, code),
+            self._edge(out, pid, self._category(code),
                        {"type": "in_category", "primary": code == p.primary_category})
         for sc in p.subject_classes:
-            self._edge(out, pid, extras.subject(self, sc), {"type": "has_subject"})
+            self._edge(out, pid, self._subject(sc), {"type": "has_subject"})
         for url in p.repositories:
-            self._edge(out, pid, extras.repository(self, url), {"type": "has_code"})
+            self._edge(out, pid, self._repository(url), {"type": "has_code"})
         for link in p.links:
-            self._edge(out, pid, extras.link(self, link), {"type": "links_to"})
+            self._edge(out, pid, self._link(link), {"type": "links_to"})
         for other in p.mentions:
             oid = paper_id(other)
             if oid not in self.nodes:  # a mentioned paper not (or not yet) read
@@ -128,45 +127,36 @@ class _Filler:
         else:
             out[v] = self.pred[v][u] = attrs
 
-
-class _Extras:
-    """Nodes shared between papers, each added once, at its first use."""
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-
-    def category(self, filler: _Filler, code: str) -> str:
+    # Nodes shared between papers, each added at its first use; ids carry their type's prefix,
+    # so the graph's own node dict tells whether one is there already.
+    def _category(self, code: str) -> str:
         cid = f"category:{code}"
-        if cid not in self.seen:
-            self.seen.add(cid)
+        if cid not in self.nodes:
             name, archive = category_info(code)
-            filler.node(cid, {"type": "Category", "label": code, "code": code, "name": name,
-                              "archive": archive})
+            self.node(cid, {"type": "Category", "label": code, "code": code, "name": name,
+                            "archive": archive})
         return cid
 
-    def subject(self, filler: _Filler, sc: str) -> str:
+    def _subject(self, sc: str) -> str:
         sid = f"subject:{sc}"
-        if sid not in self.seen:
-            self.seen.add(sid)
+        if sid not in self.nodes:
             scheme, code = sc.split(":", 1)
-            filler.node(sid, {"type": "SubjectClass", "label": code, "scheme": scheme, "code": code})
+            self.node(sid, {"type": "SubjectClass", "label": code, "scheme": scheme, "code": code})
         return sid
 
-    def repository(self, filler: _Filler, url: str) -> str:
+    def _repository(self, url: str) -> str:
         rid = f"repo:{url}"
-        if rid not in self.seen:
-            self.seen.add(rid)
+        if rid not in self.nodes:
             host, owner, name = _repo_parts(url)
-            filler.node(rid, {"type": "Repository", "label": f"{owner}/{name}", "url": url,
-                              "host": host, "owner": owner, "name": name})
+            self.node(rid, {"type": "Repository", "label": f"{owner}/{name}", "url": url,
+                            "host": host, "owner": owner, "name": name})
         return rid
 
-    def link(self, filler: _Filler, link: Link) -> str:
+    def _link(self, link: Link) -> str:
         lid = f"link:{link.url}"
-        if lid not in self.seen:
-            self.seen.add(lid)
-            filler.node(lid, {"type": "Link", "label": link.url, "url": link.url, "kind": link.kind,
-                              "host": urlsplit(link.url).hostname or ""})
+        if lid not in self.nodes:
+            self.node(lid, {"type": "Link", "label": link.url, "url": link.url, "kind": link.kind,
+                            "host": urlsplit(link.url).hostname or ""})
         return lid
 
 
