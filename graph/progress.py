@@ -22,7 +22,7 @@ def progress(items: Iterable[T], *, length: int, label: str, quiet: bool) -> Ite
     if quiet or length < SMALL:
         yield from items
         return
-    with click.progressbar(items, length=length, label=f"{label} ({length:,})", file=sys.stderr) as bar:
+    with _bar(label, length, items) as bar:
         yield from bar
 
 
@@ -38,9 +38,12 @@ def progress_reports(label: str, quiet: bool) -> Iterator[Report | None]:
 
         def report(done: int, total: int) -> None:
             if not bars and total >= SMALL:
-                bars.append(stack.enter_context(click.progressbar(
-                    length=total, label=f"{label} ({total:,})", file=sys.stderr)))
+                bars.append(stack.enter_context(_bar(label, total)))
             if bars:
                 bars[0].update(done - bars[0].pos)
 
         yield report
+
+
+def _bar(label: str, total: int, items: Iterable[T] | None = None) -> click.progressbar:
+    return click.progressbar(items, length=total, label=f"{label} ({total:,})", file=sys.stderr)
