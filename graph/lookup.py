@@ -91,7 +91,7 @@ def _listing(query: str, matches: list[str], authors: Mapping[str, Author]) -> s
 def _not_found(query: str, wanted: str, forms: dict[str, frozenset[str]],
                authors: Mapping[str, Author], among: Collection[str] | None) -> str:
     message = f"no author named {query!r}"
-    if among is not None and fold(query) in {f for k in authors for f in _forms(k, authors[k])}:
+    if among is not None and wanted in {f for k in authors for f in _forms(k, authors[k])}:
         return message + " in the co-author network with these filters (the corpus has one)"
     by_form: dict[str, str] = {}
     for key in sorted(forms, key=lambda k: (-_papers(authors, k), k)):
