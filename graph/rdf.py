@@ -39,14 +39,17 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from operator import eq, itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import networkx as nx
 import orjson
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError
 from graph.taxonomy import archive_name
+
+if TYPE_CHECKING:  # annotations only: the SPARQL workers import this module without networkx
+    import networkx as nx
 
 DEFAULT_BASE_IRI = "https://w3id.org/arxiv-kg/"
 

@@ -32,8 +32,6 @@ from typing import Literal as Kind
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError, KGNotFound
-from graph.kg import build_graph
-from graph.persist import load_corpus
 from graph.rdf import DEFAULT_BASE_IRI, PREFIXES, ntriples_lines  # queries and data share them
 from graph.texttable import table_line
 
@@ -185,6 +183,10 @@ class _LineStream(io.RawIOBase):
 
 def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_IRI) -> int:
     """(Re)build `<kg_dir>/store` from the KG folder's corpus; returns the triple count."""
+    # Imported here: query workers import this module and never need networkx (0.1 s each).
+    from graph.kg import build_graph
+    from graph.persist import load_corpus
+
     graph = build_graph(load_corpus(kg_dir))
     return create_store(store_path(kg_dir), ntriples_lines(graph, base_iri))
 
