@@ -45,7 +45,7 @@ from graph.persist import load_corpus
 from graph.rdf import DEFAULT_BASE_IRI, ntriples_lines
 from graph.server import DEFAULT_WORKERS
 from graph.store import (create_store, execute, open_store, run_query, serialize, shipped_queries,
-                         store_path)
+                         store_from_kg, store_path)
 
 CLI = str(Path(sys.executable).parent / "arxiv-kg")
 TARGET_TRIPLES = 5_000_000
@@ -106,8 +106,7 @@ def _store(kg: Path, rebuild: bool) -> None:
     path = store_path(kg)
     if rebuild or not (path / "CURRENT").exists():
         started = time.perf_counter()
-        graph = build_graph(load_corpus(kg))
-        n = create_store(path, ntriples_lines(graph))
+        n = store_from_kg(kg)
         print(f"store built: {n:,} triples in {time.perf_counter() - started:.1f} s")
     print(f"store size on disk: {_size(path) / 1e6:.1f} MB at {path}")
 

@@ -16,8 +16,7 @@ import pytest
 
 from graph.rdf import author_iri, paper_iri
 from graph.records import Corpus
-from graph.store import (QueryResult, execute, open_store, serialize, shipped_queries, store_from_kg,
-                         store_path)
+from graph.store import QueryResult, execute, open_store, serialize, shipped_queries
 
 SHIPPED = shipped_queries()
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -28,9 +27,7 @@ REQUIRED = {"top-authors", "coauthor-pairs", "coauthors-of", "paper-authors", "c
 
 @pytest.fixture(scope="module")
 def store(sample_kg: Path) -> ox.Store:
-    if not (store_path(sample_kg) / "CURRENT").exists():  # until `build` writes it
-        store_from_kg(sample_kg)
-    return open_store(sample_kg)
+    return open_store(sample_kg)  # `build` wrote the store
 
 
 def run(store: ox.Store, name: str) -> QueryResult:

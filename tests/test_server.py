@@ -22,7 +22,7 @@ import pytest
 from arxiv_kg.cli import main
 from graph.server import (Answer, AnswerCache, Endpoint, Failure, NotAcceptable, ServerOptions,
                           SparqlServer, negotiate)
-from graph.store import execute, open_store, serialize, shipped_queries, store_from_kg, store_path
+from graph.store import execute, open_store, serialize, shipped_queries
 
 COUNT = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -31,8 +31,7 @@ JSON = "application/sparql-results+json"
 
 @pytest.fixture(scope="module")
 def kg(sample_kg: Path) -> Path:
-    if not (store_path(sample_kg) / "CURRENT").exists():  # until `build` writes it
-        store_from_kg(sample_kg)
+    """The bundled sample's KG folder, SPARQL store included (`build` writes it)."""
     return sample_kg
 
 

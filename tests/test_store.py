@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,13 +27,6 @@ def _lines(n: int, tag: str = "v") -> list[str]:
 
 def _count(store: ox.Store) -> int:
     return int(next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
-
-
-@pytest.fixture(scope="module")
-def sample_store(sample_kg: Path) -> Path:
-    if not (store_path(sample_kg) / "CURRENT").exists():  # until `build` writes it
-        store_from_kg(sample_kg)
-    return sample_kg
 
 
 @pytest.fixture
@@ -97,8 +91,12 @@ def test_the_opened_store_is_read_only(small: Path) -> None:
     assert _count(store) == 53
 
 
-def test_store_from_kg_loads_every_paper(sample_store: Path, sample_corpus) -> None:
-    result = execute(open_store(sample_store), "SELECT (COUNT(?p) AS ?n) { ?p a schema:ScholarlyArticle }")
+def test_store_from_kg_loads_every_paper(sample_kg: Path, sample_corpus, tmp_path: Path) -> None:
+    kg = tmp_path / "kg"
+    shutil.copytree(sample_kg, kg, ignore=shutil.ignore_patterns("store"))
+    with open(kg / "kg.nt", "rb") as fh:
+        assert store_from_kg(kg) == sum(1 for _ in fh)  # the same triples `build` wrote
+    result = execute(open_store(kg), "SELECT (COUNT(?p) AS ?n) { ?p a schema:ScholarlyArticle }")
     assert int(result.rows[0][0].value) == len(sample_corpus.papers)
 
 
@@ -265,13 +263,13 @@ def test_language_tags_and_prefixed_iris_in_the_table(small: Path) -> None:
 
 # --- the CLI --------------------------------------------------------------------------
 
-def test_cli_query_by_name_file_stdin_and_text_agree(runner, sample_store: Path, sample_corpus,
+def test_cli_query_by_name_file_stdin_and_text_agree(runner, sample_kg: Path, sample_corpus,
                                                      tmp_path: Path) -> None:
     text = shipped_queries()["count-papers"].path.read_text("utf-8")
     (tmp_path / "q.rq").write_text(text, encoding="utf-8")
     outputs = []
     for arg, stdin in (("count-papers", None), (f"@{tmp_path / 'q.rq'}", None), ("-", text), (text, None)):
-        result = runner.invoke(main, ["query", "--kg", str(sample_store), arg, "--format", "csv", "-q"],
+        result = runner.invoke(main, ["query", "--kg", str(sample_kg), arg, "--format", "csv", "-q"],
                                input=stdin)
         assert result.exit_code == 0, result.output
         outputs.append(result.stdout)
@@ -281,8 +279,8 @@ def test_cli_query_by_name_file_stdin_and_text_agree(runner, sample_store: Path,
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f not in ("turtle", "ntriples")])
-def test_cli_select_formats(runner, sample_store: Path, sample_corpus, fmt: str) -> None:
-    result = runner.invoke(main, ["query", "--kg", str(sample_store), "-q", "--format", fmt,
+def test_cli_select_formats(runner, sample_kg: Path, sample_corpus, fmt: str) -> None:
+    result = runner.invoke(main, ["query", "--kg", str(sample_kg), "-q", "--format", fmt,
                                   "SELECT ?id { ?p schema:identifier ?id ; a schema:ScholarlyArticle }"])
     assert result.exit_code == 0, result.output
     ids = {p.arxiv_id for p in sample_corpus.papers}
@@ -292,12 +290,12 @@ def test_cli_select_formats(runner, sample_store: Path, sample_corpus, fmt: str)
         assert {b["id"]["value"] for b in bindings} == ids
 
 
-def test_cli_construct_as_turtle_and_limit(runner, sample_store: Path) -> None:
-    result = runner.invoke(main, ["query", "--kg", str(sample_store), "ego-network", "--format", "turtle"])
+def test_cli_construct_as_turtle_and_limit(runner, sample_kg: Path) -> None:
+    result = runner.invoke(main, ["query", "--kg", str(sample_kg), "ego-network", "--format", "turtle"])
     assert result.exit_code == 0, result.output
     triples = list(ox.parse(result.stdout_bytes, ox.RdfFormat.TURTLE))
     assert triples and f"{len(triples)} triples" in result.stderr
-    capped = runner.invoke(main, ["query", "--kg", str(sample_store), "top-authors", "--limit", "3",
+    capped = runner.invoke(main, ["query", "--kg", str(sample_kg), "top-authors", "--limit", "3",
                                   "--format", "csv"])
     assert capped.exit_code == 0
     assert len(capped.stdout.splitlines()) == 4 and "cut at --limit 3" in capped.stderr
@@ -317,8 +315,8 @@ def test_cli_list_names_every_shipped_query(runner) -> None:
     (["ego-network", "--format", "csv"], "does not fit a CONSTRUCT/DESCRIBE query"),
     ([], "missing QUERY"),
 ])
-def test_cli_errors_are_one_line_without_traceback(runner, sample_store: Path, args, message) -> None:
-    result = runner.invoke(main, ["query", "--kg", str(sample_store), *args])
+def test_cli_errors_are_one_line_without_traceback(runner, sample_kg: Path, args, message) -> None:
+    result = runner.invoke(main, ["query", "--kg", str(sample_kg), *args])
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
