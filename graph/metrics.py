@@ -88,8 +88,7 @@ class Sampling:
 class Communities:
     method: str
     seed: int
-    membership: tuple[int, ...]  # community id per node, numbered 1.. by size
-    inner: list[int] = field(repr=False, compare=False)  # the same in the network's order
+    inner: list[int] = field(repr=False)  # community id per node (network order), 1.. by size
     count: int
     singletons: int
     modularity: float
@@ -425,7 +424,7 @@ def _communities(net: Network, seed: int) -> Communities:
     g = net.g
     return Communities(
         method=f"leiden (modularity, weighted, {LEIDEN_ITERATIONS} iterations, igraph)", seed=seed,
-        membership=tuple(net.outer(inner)), inner=inner, count=len(sizes),
+        inner=inner, count=len(sizes),
         singletons=sum(1 for s in sizes.values() if s == 1),
         modularity=g.modularity(inner, weights="weight") if g.ecount() else 0.0)
 
