@@ -358,6 +358,14 @@ def test_progress_goes_to_stderr_unless_quiet(sample_graph, capsys):
 
 # --- IRIs and vocabulary -----------------------------------------------------------------
 
+def test_signature_iri_names_the_signatures_the_writer_mints(sample_graph, sample_corpus):
+    paper = sample_corpus.papers[0]
+    first = rdf.signature_iri(paper.arxiv_id, 1)
+    lines = [line for line in rdf.ntriples_lines(sample_graph) if line.startswith(f"<{first}> ")]
+    assert f"<{first}> <{rdf.DBLP}signaturePublication> <{rdf.paper_iri(paper.arxiv_id)}> .\n" in lines
+    assert f'<{first}> <{rdf.DBLP}signatureOrdinal> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n' in lines
+
+
 def test_author_iris_are_stable_readable_and_distinct():
     assert rdf.author_iri("jian zhao") == rdf.DEFAULT_BASE_IRI + "author/jian-zhao-" + \
         __import__("hashlib").sha1(b"jian zhao").hexdigest()[:8]
