@@ -200,12 +200,10 @@ class WorkerPool:
             hello = parent.recv() if parent.poll(60) else Failure("KGNotFound", "no answer in 60 s")
         except (EOFError, OSError):
             hello = Failure("KGNotFound", "the store worker exited while starting")
-        if isinstance(hello, Failure):
-            process.kill()
-            process.wait(5)
-            parent.close()
-            raise KGNotFound(hello.message)
         worker = _Worker(process, parent)
+        if isinstance(hello, Failure):
+            worker.stop()
+            raise KGNotFound(hello.message)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -371,8 +369,7 @@ class SparqlServer(ThreadingHTTPServer):
 
     def answer(self, job: Job) -> tuple[Reply, bool]:
         """The reply to a job, and whether it came from the cache (or an identical running job)."""
-        key = (job.sparql, job.accept, job.requested, job.limit)
-        return self.cache.get(key, lambda: self.pool.run(job, self.options.timeout_s))
+        return self.cache.get(job, lambda: self.pool.run(job, self.options.timeout_s))  # frozen: hashable
 
     @property
     def url(self) -> str:
