@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import math
-import random
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -344,18 +343,6 @@ def test_gexf_rejects_unknown_colouring():
 
 
 # --- both writers ----------------------------------------------------------------------
-
-@pytest.mark.parametrize("module", [graphml, gexf], ids=["graphml", "gexf"])
-def test_output_does_not_depend_on_insertion_order(module, sample_graph):
-    shuffled = nx.DiGraph()
-    nodes = list(sample_graph.nodes(data=True))
-    edges = list(sample_graph.edges(data=True))
-    random.Random(7).shuffle(nodes)
-    random.Random(8).shuffle(edges)
-    shuffled.add_nodes_from(nodes)
-    shuffled.add_edges_from(edges)
-    assert write(module, shuffled) == write(module, sample_graph) == write(module, sample_graph)
-
 
 @pytest.mark.parametrize("module", [graphml, gexf], ids=["graphml", "gexf"])
 def test_undirected_output_does_not_depend_on_edge_orientation(module):
