@@ -1,7 +1,7 @@
 """Co-authorship analyses: `authors`, `components`, `stats`, `coauthors`, `path`.
 
 Every command projects the KG onto its authors (graph.coauthors.project) with the same filters,
-computes with graph.metrics and prints a table, CSV or JSON on stdout.
+computes with graph.analysis.measures and prints a table, CSV or JSON on stdout.
 """
 from __future__ import annotations
 
@@ -17,11 +17,16 @@ import click
 import orjson
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
-from graph import metrics
-from graph.coauthors import COUNTINGS, DEFAULT_MAX_AUTHORS, Projection, project
-from graph.lookup import find_author
-from graph.persist import load_corpus
-from graph.records import Corpus
+from graph.analysis import measures as metrics
+from graph.analysis.lookup import find_author
+from graph.analysis.projection import (
+    COUNTINGS,
+    DEFAULT_MAX_AUTHORS,
+    Projection,
+    project,
+)
+from graph.model.records import Corpus
+from graph.tables.persist import load_corpus
 from graph.texttable import table_line
 
 FORMATS = ("table", "csv", "json")

@@ -7,17 +7,17 @@ from pathlib import Path
 import click
 
 from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
+from arxiv_kg.progress import progress, reporter
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs, write_exports
 from graph.errors import InputError
-from graph.kg import build_graph
-from graph.persist import save_corpus, save_summary
-from graph.pipeline import read_corpus
-from graph.progress import progress
-from graph.rdf import check_base_iri, ntriples_lines
+from graph.ingest.pipeline import read_corpus
+from graph.rdf.mapping import check_base_iri, ntriples_lines
+from graph.rdf.store import create_store, store_path
 from graph.sample import sample_dir
-from graph.store import create_store, store_path
-from graph.summary import human_summary, summarise
+from graph.tables.kg import build_graph
+from graph.tables.persist import save_corpus, save_summary
+from graph.tables.summary import human_summary, summarise
 
 MAX_REJECTIONS_SHOWN = 20
 
@@ -66,7 +66,8 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     click.echo(human_summary(summary))
     # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
     kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None
-    written = _timed(lambda: write_exports(corpus, out, specs, base_iri=base_iri, quiet=quiet, kg=kg),
+    written = _timed(lambda: write_exports(corpus, out, specs, base_iri=base_iri,
+                                           progress=reporter(quiet), kg=kg),
                      "exports", quiet)
     if store:
         nt = next((p for p in written if p.suffix == ".nt"), None)

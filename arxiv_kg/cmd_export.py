@@ -9,13 +9,21 @@ import click
 import networkx as nx
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
+from arxiv_kg.progress import reporter
 from exporters import EXPORTERS, get_exporter
 from exporters.base import DEFAULT_BASE_IRI, Exporter, ExportOptions
-from exporters.files import GRAPHS, check_supported, export_graph, options_for, output_path, write_file
+from exporters.files import (
+    GRAPHS,
+    check_supported,
+    export_graph,
+    options_for,
+    output_path,
+    write_file,
+)
 from exporters.gexf import size_measure
-from graph.coauthors import COUNTINGS, DEFAULT_MAX_AUTHORS
-from graph.persist import load_corpus
-from graph.rdf import BadBaseIri, check_base_iri
+from graph.analysis.projection import COUNTINGS, DEFAULT_MAX_AUTHORS
+from graph.rdf.mapping import BadBaseIri, check_base_iri
+from graph.tables.persist import load_corpus
 
 
 class _Counter:
@@ -114,7 +122,7 @@ def _options(graph: nx.Graph, kind: str, base_iri: str, size_by: str | None, col
     if color_by == "community" and not any("community" in d for _, d in graph.nodes(data=True)):
         warn("warning: no node has a community; all nodes will be grey", quiet)
     explicit = {name: value for name, value in (("size_by", size_by), ("color_by", color_by)) if value}
-    return options_for(kind, base_iri=base_iri, quiet=quiet, **explicit)
+    return options_for(kind, base_iri=base_iri, progress=reporter(quiet), **explicit)
 
 
 def _write(graph: nx.Graph, exporter: Exporter, output: str | None, target: str,

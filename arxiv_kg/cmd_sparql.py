@@ -10,9 +10,17 @@ import click
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.errors import InputError
-from graph.server import (DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS,
-                          ServerOptions, start, stop)
-from graph.store import FORMATS, open_store, run_query, serialize, shipped_queries
+from graph.rdf.server import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_PORT,
+    DEFAULT_TIMEOUT_S,
+    DEFAULT_WORKERS,
+    ServerOptions,
+    start,
+    stop,
+)
+from graph.rdf.store import FORMATS, open_store, run_query, serialize, shipped_queries
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 

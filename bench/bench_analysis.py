@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph import metrics  # noqa: E402
-from graph.coauthors import project  # noqa: E402
-from graph.persist import load_corpus  # noqa: E402
-from graph.records import Author, Corpus, Paper  # noqa: E402
+from graph.analysis import measures as metrics  # noqa: E402
+from graph.analysis.projection import project  # noqa: E402
+from graph.model.records import Author, Corpus, Paper  # noqa: E402
+from graph.tables.persist import load_corpus  # noqa: E402
 
 # Papers with 1..50 distinct authors in the cs.CV dev corpus (27,563 papers).
 DEV_TEAM_SIZES = (1126, 3778, 5916, 5768, 4467, 2961, 1567, 822, 419, 257, 128, 92, 64, 28, 22,

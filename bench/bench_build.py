@@ -5,7 +5,7 @@
 Prints wall and CPU seconds per stage, records/s and peak RSS. Each run is a fresh child
 process, as `arxiv-kg build` is (so page faults and cold caches count); the table shows each
 stage's best over the runs. CPU time is the steadier figure on a shared machine. Parse and
-normalise run file by file, as graph.pipeline runs them, and are timed apart. The totals are
+normalise run file by file, as graph.ingest.pipeline runs them, and are timed apart. The totals are
 given with and without build_graph, which `arxiv-kg build` needs only for its exports and
 SPARQL store. Peak RSS is the largest over the runs, with the records, the corpus, its graph
 and a reloaded corpus all held at once: an upper bound for `arxiv-kg build`. Unpack the dev
@@ -25,13 +25,13 @@ from collections.abc import Callable
 from typing import Any
 
 from graph.gcpause import paused_gc
-from graph.kg import build_graph
-from graph.merge import merge_records
-from graph.names import variant_groups
-from graph.normalise import normalise
-from graph.parse import Source, expand_inputs, parse_file
-from graph.persist import load_corpus, save_corpus
-from graph.records import Corpus, RawRecord
+from graph.ingest.merge import merge_records
+from graph.ingest.names import variant_groups
+from graph.ingest.normalise import normalise
+from graph.ingest.parse import Source, expand_inputs, parse_file
+from graph.model.records import Corpus, RawRecord
+from graph.tables.kg import build_graph
+from graph.tables.persist import load_corpus, save_corpus
 
 GRAPH = "build_graph"
 LATER = "load (later commands)"
@@ -43,7 +43,7 @@ def one_run(folder: str, out: str) -> dict[str, Any]:
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
         wall, cpu = time.perf_counter(), time.process_time()
-        with paused_gc():  # as graph.pipeline does
+        with paused_gc():  # as graph.ingest.pipeline does
             result = fn()
         stages[name] = (time.perf_counter() - wall, time.process_time() - cpu)
         return result
@@ -64,7 +64,7 @@ def one_run(folder: str, out: str) -> dict[str, Any]:
 
 
 def _parse_and_normalise(files: list[Source], stages: dict[str, tuple[float, float]]) -> list[Any]:
-    """File by file, as graph.pipeline does (a file's raw records are dropped once normalised),
+    """File by file, as graph.ingest.pipeline does (a file's raw records are dropped once normalised),
     with the time split between the two steps; `stages` gets "parse" and "normalise"."""
     spent = {"parse": [0.0, 0.0], "normalise": [0.0, 0.0]}
     records: list[Any] = []

@@ -41,7 +41,7 @@ def _current_rss_mb() -> float:
 def run_one(kg: str, fmt: str, kind: str, out_dir: str) -> dict:
     """In the child: load, build, write once; return the figures as a dict."""
     from exporters.files import export_graph, write_file
-    from graph.persist import load_corpus
+    from graph.tables.persist import load_corpus
 
     exporter = EXPORTERS[fmt]
     t0 = time.perf_counter()

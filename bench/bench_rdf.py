@@ -22,8 +22,8 @@ import networkx as nx
 from exporters import jsonld, ntriples, turtle
 from exporters.base import ExportOptions
 from graph.fsutil import atomic_write
-from graph.kg import build_graph
-from graph.persist import load_corpus
+from graph.tables.kg import build_graph
+from graph.tables.persist import load_corpus
 
 MODULES = (ntriples, turtle, jsonld)
 

@@ -40,12 +40,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from graph.kg import build_graph
-from graph.persist import load_corpus
-from graph.rdf import DEFAULT_BASE_IRI, ntriples_lines
-from graph.server import DEFAULT_WORKERS
-from graph.store import (create_store, execute, open_store, run_query, serialize, shipped_queries,
-                         store_from_kg, store_path)
+from graph.rdf.mapping import DEFAULT_BASE_IRI, ntriples_lines
+from graph.rdf.server import DEFAULT_WORKERS
+from graph.rdf.store import (
+    create_store,
+    execute,
+    open_store,
+    run_query,
+    serialize,
+    shipped_queries,
+    store_from_kg,
+    store_path,
+)
+from graph.tables.kg import build_graph
+from graph.tables.persist import load_corpus
 
 CLI = str(Path(sys.executable).parent / "arxiv-kg")
 TARGET_TRIPLES = 5_000_000
@@ -53,7 +61,7 @@ ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 # `arxiv-kg serve` has no option for the answer cache; this runs the same server without it.
 SERVE_UNCACHED = """
 import sys
-from graph.server import Endpoint, ServerOptions
+from graph.rdf.server import Endpoint, ServerOptions
 options = ServerOptions(kg_dir=sys.argv[1], port=0, quiet=True, workers=int(sys.argv[2]), cache_entries=0)
 with Endpoint(options) as server:
     print(f"SPARQL endpoint at {server.url}", file=sys.stderr, flush=True)

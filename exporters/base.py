@@ -1,13 +1,21 @@
 """What every exporter module provides, and the options they share."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ContextManager, TypeVar
 
 import networkx as nx
 
-from graph.rdf import DEFAULT_BASE_IRI
+from graph.rdf.mapping import DEFAULT_BASE_IRI
+
+T = TypeVar("T")
+Report = Callable[[int, int], None]  # (done, total)
+# Progress belongs to the caller (the CLI draws it): a factory of report(done, total)
+# callbacks by label, such as arxiv_kg.progress.progress_reports without its quiet flag.
+ProgressFactory = Callable[[str], ContextManager[Report | None]]
+_REPORT_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -15,7 +23,7 @@ class ExportOptions:
     base_iri: str = DEFAULT_BASE_IRI
     size_by: str = "pagerank"  # node measure that sets viz:size in GEXF
     color_by: str = "type"  # "type" or "community"
-    quiet: bool = True
+    progress: ProgressFactory | None = None
 
 
 Writer = Callable[[nx.Graph, BinaryIO, ExportOptions], None]
@@ -32,3 +40,17 @@ class Exporter:
     # RDF syntaxes also offer a per-subject renderer, so that several of them can be
     # written in one pass over the graph (exporters.ntriples.write_rdf).
     renderer: Callable[[ExportOptions], Any] | None = None
+
+
+def tracked(items: Iterable[T], *, total: int, label: str, options: ExportOptions) -> Iterator[T]:
+    """Yield `items`, reporting progress through `options.progress` (if any)."""
+    with options.progress(label) if options.progress else contextlib.nullcontext() as report:
+        if report is None:
+            yield from items
+            return
+        done = 0
+        for done, item in enumerate(items, 1):
+            yield item
+            if done % _REPORT_EVERY == 0:
+                report(done, total)
+        report(done, total)

@@ -18,13 +18,15 @@ from typing import Any
 import networkx as nx
 
 from exporters import get_exporter
-from exporters.base import Exporter, ExportOptions
+from exporters.base import Exporter, ExportOptions, ProgressFactory
 from exporters.ntriples import write_rdf
-from graph import coauthors, metrics, rdf
+from graph.analysis import measures as metrics
+from graph.analysis import projection as coauthors
 from graph.errors import ArxivKGError
 from graph.fsutil import atomic_write
-from graph.kg import build_graph
-from graph.records import Corpus, Paper
+from graph.model.records import Corpus, Paper
+from graph.rdf import mapping as rdf
+from graph.tables.kg import build_graph
 
 GRAPHS = ("kg", "coauthors")
 
@@ -156,7 +158,8 @@ def parse_specs(text: str) -> list[ExportSpec]:
 
 
 def write_exports(corpus: Corpus, kg_dir: str | Path, specs: list[ExportSpec], *,
-                  base_iri: str, quiet: bool, kg: nx.DiGraph | None = None) -> list[Path]:
+                  base_iri: str, progress: ProgressFactory | None = None,
+                  kg: nx.DiGraph | None = None) -> list[Path]:
     """Write every spec into `kg_dir`; RDF syntaxes of the KG share one pass over the graph."""
     written: list[Path] = []
     for kind in GRAPHS:
@@ -164,7 +167,7 @@ def write_exports(corpus: Corpus, kg_dir: str | Path, specs: list[ExportSpec], *
         if not chosen:
             continue
         graph = kg if kind == "kg" and kg is not None else export_graph(corpus, kind)
-        options = options_for(kind, base_iri=base_iri, quiet=quiet)
+        options = options_for(kind, base_iri=base_iri, progress=progress)
         rdf_syntaxes = [e for e in chosen if e.renderer is not None]
         if rdf_syntaxes:
             written += _write_rdf_together(graph, kg_dir, kind, rdf_syntaxes, options)

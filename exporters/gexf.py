@@ -30,11 +30,22 @@ from typing import Any, BinaryIO
 
 import networkx as nx
 
-from exporters.base import Exporter, ExportOptions
-from exporters.xmltext import (Column, TextSink, attr, encode, encoded, infer_kinds, make_columns,
-                               node_label, node_type, quote, quoted_ids, sorted_edges, sorted_nodes,
-                              )
-from graph.progress import progress
+from exporters.base import Exporter, ExportOptions, tracked
+from exporters.xmltext import (
+    Column,
+    TextSink,
+    attr,
+    encode,
+    encoded,
+    infer_kinds,
+    make_columns,
+    node_label,
+    node_type,
+    quote,
+    quoted_ids,
+    sorted_edges,
+    sorted_nodes,
+)
 
 NS = "http://gexf.net/1.3"
 NS_VIZ = "http://gexf.net/1.3/viz"
@@ -78,7 +89,7 @@ def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
     _write_attributes(out, "edge", edge_cols)
     ids = quoted_ids(nodes)
     _write_nodes(out, graph, ids, node_cols, starts, options)
-    _write_edges(out, graph, ids, edge_cols, starts, options.quiet)
+    _write_edges(out, graph, ids, edge_cols, starts, options)
     out.write("  </graph>\n</gexf>\n")
     out.flush()
 
@@ -90,7 +101,7 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
     by_name = {c.name: c for c in columns}
     type_key = by_name.pop("type").key
     out.write("    <nodes>\n")
-    for n, node_id in progress(ids.items(), label="GEXF nodes", length=len(ids), quiet=options.quiet):
+    for n, node_id in tracked(ids.items(), label="GEXF nodes", total=len(ids), options=options):
         data = graph.nodes[n]
         start = f' start="{starts[n]}"' if n in starts else ""
         r, g, b = color(data)
@@ -104,10 +115,10 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
 
 
 def _write_edges(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column],
-                 starts: Mapping[Any, str], quiet: bool) -> None:
+                 starts: Mapping[Any, str], options: ExportOptions) -> None:
     by_name = {c.name: c for c in columns}
-    edges = progress(sorted_edges(graph, list(ids)), label="GEXF edges",
-                          length=graph.number_of_edges(), quiet=quiet)
+    edges = tracked(sorted_edges(graph, list(ids)), label="GEXF edges",
+                    total=graph.number_of_edges(), options=options)
     out.write("    <edges>\n")
     for i, (u, v, data) in enumerate(edges):
         head = f'      <edge id="{i}" source={ids[u]} target={ids[v]}'

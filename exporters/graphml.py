@@ -25,10 +25,21 @@ from typing import BinaryIO
 
 import networkx as nx
 
-from exporters.base import Exporter, ExportOptions
-from exporters.xmltext import (Column, TextSink, attr, encoded, escape_text, infer_kinds, make_columns,
-                               node_label, node_type, quoted_ids, sorted_edges, sorted_nodes)
-from graph.progress import progress
+from exporters.base import Exporter, ExportOptions, tracked
+from exporters.xmltext import (
+    Column,
+    TextSink,
+    attr,
+    encoded,
+    escape_text,
+    infer_kinds,
+    make_columns,
+    node_label,
+    node_type,
+    quoted_ids,
+    sorted_edges,
+    sorted_nodes,
+)
 
 _HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns"'
@@ -54,17 +65,17 @@ def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
     out.write("".join(_key_line(col, "edge") for col in edge_cols))
     out.write(f'  <graph id="G" edgedefault="{"directed" if graph.is_directed() else "undirected"}">\n')
     ids = quoted_ids(nodes)
-    _write_nodes(out, graph, ids, node_cols, options.quiet)
-    _write_edges(out, graph, ids, edge_cols, options.quiet)
+    _write_nodes(out, graph, ids, node_cols, options)
+    _write_edges(out, graph, ids, edge_cols, options)
     out.write("  </graph>\n</graphml>\n")
     out.flush()
 
 
-def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column], quiet: bool) -> None:
+def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column], options: ExportOptions) -> None:
     # label and type come first on every node: Gephi and igraph users rely on both
     by_name = {c.name: c for c in columns}
     label_key, type_key = (by_name.pop(name).key for name in _REQUIRED)
-    for n, node_id in progress(ids.items(), label="GraphML nodes", length=len(ids), quiet=quiet):
+    for n, node_id in tracked(ids.items(), label="GraphML nodes", total=len(ids), options=options):
         data = graph.nodes[n]
         out.write(f"    <node id={node_id}>\n"
                   f'      <data key="{label_key}">{escape_text(node_label(n, data))}</data>\n'
@@ -72,10 +83,10 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
                   f"{_data_lines(encoded(data, by_name))}    </node>\n")
 
 
-def _write_edges(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column], quiet: bool) -> None:
+def _write_edges(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column], options: ExportOptions) -> None:
     by_name = {c.name: c for c in columns}
-    edges = progress(sorted_edges(graph, list(ids)), label="GraphML edges",
-                          length=graph.number_of_edges(), quiet=quiet)
+    edges = tracked(sorted_edges(graph, list(ids)), label="GraphML edges",
+                    total=graph.number_of_edges(), options=options)
     for u, v, data in edges:
         head = f"    <edge source={ids[u]} target={ids[v]}"
         body = _data_lines(encoded(data, by_name))

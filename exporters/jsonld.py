@@ -3,7 +3,7 @@ compacted form with one inline context, so it expands with no network access.
 
 The document is ``{"@context": {...}, "@graph": [node, node, ...]}`` with one flat node object
 per RDF subject (the same subjects and triples as the Turtle and N-Triples exports; see
-`graph.rdf` for the vocabulary). Nodes are written one at a time, never held together:
+`graph.rdf.mapping` for the vocabulary). Nodes are written one at a time, never held together:
 PyLD or rdflib compaction would take minutes at this size (shared formats notes).
 
 The context is built from one table (`TERMS`): ``"@vocab": "http://schema.org/"`` so schema.org
@@ -28,8 +28,8 @@ import orjson
 
 from exporters.base import ExportOptions
 from exporters.ntriples import Renderer, rdf_exporter
-from graph import rdf
-from graph.rdf import (
+from graph.rdf import mapping as rdf
+from graph.rdf.mapping import (
     AKG,
     BIBO,
     DBLP,

@@ -1,7 +1,7 @@
 """N-Triples exporter: RDF 1.1 N-Triples (W3C Recommendation, https://www.w3.org/TR/n-triples/).
 
 One triple per line, grouped by subject and sorted by subject, then predicate, then object, as
-`graph.rdf` produces them (see there for the vocabulary and for what the RDF mapping leaves
+`graph.rdf.mapping` produces them (see there for the vocabulary and for what the RDF mapping leaves
 out). Literals escape ``\\``, ``"`` and every control character (``\\n``, ``\\t``, ``\\u0000``...);
 everything else is raw UTF-8.
 
@@ -15,6 +15,7 @@ subjects, since computing the mapping costs as much as rendering one syntax.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -22,8 +23,7 @@ from typing import BinaryIO
 import networkx as nx
 
 from exporters.base import Exporter, ExportOptions
-from graph import rdf
-from graph.progress import progress_reports
+from graph.rdf import mapping as rdf
 
 _FLUSH_BYTES = 1 << 20  # write in ~1 MB pieces: few syscalls, bounded memory
 
@@ -62,7 +62,7 @@ def write_rdf(graph: nx.DiGraph, outputs: Sequence[tuple[BinaryIO, Renderer]],
     """Write the KG in several RDF syntaxes at once, e.g. ``[(fh, turtle.renderer(options))]``."""
     targets = [_Output(fh, renderer) for fh, renderer in outputs]
     label = " + ".join(renderer.label for _, renderer in outputs)
-    with progress_reports(label, options.quiet) as report:
+    with options.progress(label) if options.progress else contextlib.nullcontext() as report:
         for subject, pairs in rdf.subjects(graph, options.base_iri, report):
             for target in targets:
                 target.add(subject, pairs)

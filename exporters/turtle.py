@@ -1,6 +1,6 @@
 """Turtle exporter: RDF 1.1 Turtle (W3C Recommendation, https://www.w3.org/TR/turtle/).
 
-The same triples as the N-Triples export (`graph.rdf` has the vocabulary), written by hand
+The same triples as the N-Triples export (`graph.rdf.mapping` has the vocabulary), written by hand
 rather than through rdflib (super-linear, minutes at this size: see the shared formats notes)
 or a parse-and-reserialise round trip through pyoxigraph: one block per subject, in subject
 order, ``a`` first, then predicates in order, objects of one predicate joined with ``,``.
@@ -19,7 +19,7 @@ import re
 
 from exporters.base import ExportOptions
 from exporters.ntriples import Renderer, rdf_exporter
-from graph import rdf
+from graph.rdf import mapping as rdf
 
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 _INTEGER = re.compile(r"[+-]?[0-9]+")

@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from arxiv_kg.cli import main
-from graph.kg import build_graph
-from graph.persist import load_corpus
-from graph.records import Corpus
+from graph.model.records import Corpus
+from graph.tables.kg import build_graph
+from graph.tables.persist import load_corpus
 
 DATA = Path(__file__).parent / "data"
 

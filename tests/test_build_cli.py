@@ -9,8 +9,8 @@ import pytest
 from conftest import DATA, digest, record
 
 from arxiv_kg.cli import main
-from graph.persist import load_corpus
 from graph.sample import sample_dir
+from graph.tables.persist import load_corpus
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 KEYS = {"files", "records", "papers", "duplicates_merged", "authors", "categories",

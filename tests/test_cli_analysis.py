@@ -15,10 +15,10 @@ from click.testing import CliRunner
 
 from arxiv_kg.cli import main
 from arxiv_kg.cmd_analysis import COMMANDS
-from graph import metrics
-from graph.coauthors import project
-from graph.lookup import AmbiguousName, NameNotFound, find_author, fold
-from graph.records import Author, Corpus
+from graph.analysis import measures as metrics
+from graph.analysis.lookup import AmbiguousName, NameNotFound, find_author, fold
+from graph.analysis.projection import project
+from graph.model.records import Author, Corpus
 
 FORMATS = ("table", "csv", "json")
 
@@ -189,7 +189,7 @@ def test_missing_kg_folder(runner: CliRunner, tmp_path: Path) -> None:
     assert "no knowledge graph here" in result.output
 
 
-# ---- graph.lookup
+# ---- graph.analysis.lookup
 
 PEOPLE = {a.key: a for a in [
     Author("jürgen schmidhuber", "Jürgen Schmidhuber",

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.coauthors import DEFAULT_MAX_AUTHORS, FilterError, project
-from graph.records import Author, Corpus, Paper
+from graph.analysis.projection import DEFAULT_MAX_AUTHORS, FilterError, project
+from graph.model.records import Author, Corpus, Paper
 
 
 def paper(number: int, authors: list[str] | tuple[str, ...], *, published: str = "2021-05-31",

@@ -14,9 +14,9 @@ from arxiv_kg.cli import main
 from exporters import EXPORTERS, UnknownFormat
 from exporters.base import ExportOptions
 from exporters.files import UnsupportedGraph, export_graph, options_for, write_files
-from graph.coauthors import project
+from graph.analysis.projection import project
 from graph.errors import ArxivKGError
-from graph.persist import load_corpus
+from graph.tables.persist import load_corpus
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 
 from exporters import gexf, graphml, xmltext
 from exporters.base import ExportOptions
-from graph.kg import build_graph
-from graph.records import Author, Corpus, Link, Paper
+from graph.model.records import Author, Corpus, Link, Paper
+from graph.tables.kg import build_graph
 
 G_NS = "{http://graphml.graphdrawing.org/xmlns}"
 X_NS = "{http://gexf.net/1.3}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-
-from graph.kg import build_graph
-from graph.pipeline import read_corpus
 from conftest import digest, record
+
+from graph.ingest.pipeline import read_corpus
+from graph.tables.kg import build_graph
 
 
 def _graph(tmp_path: Path, *records: str) -> nx.DiGraph:

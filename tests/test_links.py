@@ -1,4 +1,4 @@
-"""Tests for graph.links: repositories, links and arXiv mentions found in free text.
+"""Tests for graph.ingest.links: repositories, links and arXiv mentions found in free text.
 
 Most inputs are quoted from the dev corpus (cs.CV abstracts and comments); the arXiv ID of the
 record each comes from is in the comment beside it.
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.links import LINK_KINDS, canonical_repository, extract
-from graph.records import Link
+from graph.ingest.links import LINK_KINDS, canonical_repository, extract
+from graph.model.records import Link
 
 
 def repos(text: str) -> tuple[str, ...]:

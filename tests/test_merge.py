@@ -4,13 +4,14 @@ from __future__ import annotations
 import re
 
 from conftest import digest, record
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from graph.names import loose_key, split_authors, variant_groups
-from graph.parse import parse_bytes
-from graph.normalise import normalise
-from graph.merge import merge_records
-from graph.text import clean, strip_accents
+from graph.ingest.merge import merge_records
+from graph.ingest.names import loose_key, split_authors, variant_groups
+from graph.ingest.normalise import normalise
+from graph.ingest.parse import parse_bytes
+from graph.ingest.text import clean, strip_accents
 
 
 def corpus_of(*texts: str):

@@ -1,4 +1,4 @@
-"""graph.metrics agrees with networkx's reference implementations (see its docstring)."""
+"""graph.analysis.measures agrees with networkx's reference implementations (see its docstring)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -7,8 +7,8 @@ import random
 import networkx as nx
 import pytest
 
-from graph import metrics
-from graph.coauthors import project
+from graph.analysis import measures as metrics
+from graph.analysis.projection import project
 
 TOL = 1e-9
 FLOAT_MEASURES = ("strength", "pagerank", "eigenvector", "betweenness", "harmonic", "clustering")

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from graph.normalise import normalise, parse_arxiv_id, parse_categories, parse_dois, parse_timestamp, Invalid
-from graph.records import Paper, RawRecord, Record, Rejected
+from graph.ingest.normalise import (
+    Invalid,
+    normalise,
+    parse_arxiv_id,
+    parse_categories,
+    parse_dois,
+    parse_timestamp,
+)
+from graph.model.records import Paper, RawRecord, Record, Rejected
 
 FIELDS = {"Arxiv ID": "http://arxiv.org/abs/2105.14656v2", "DOI": "None",
           "Categories": "**eess.IV**, cs.CV, cs.LG", "Published": "2021-05-31 00:49:34+00:00",

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from conftest import digest, record
 
-from graph.parse import MAX_LINE, Source, expand_inputs, parse_bytes
-from graph.records import RawRecord, Rejected
+from graph.ingest.parse import MAX_LINE, Source, expand_inputs, parse_bytes
+from graph.model.records import RawRecord, Rejected
 
 
 def parse(text: str | bytes) -> list:

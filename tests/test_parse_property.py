@@ -1,17 +1,17 @@
 """Property: any record written in the digest layout parses back to the same values."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from conftest import digest, record
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-import re
-
-from graph.normalise import normalise
-from graph.parse import parse_bytes
-from graph.text import MOJIBAKE_CHARS
-from graph.records import RawRecord, Record, Rejected
+from graph.ingest.normalise import normalise
+from graph.ingest.parse import parse_bytes
+from graph.ingest.text import MOJIBAKE_CHARS
+from graph.model.records import RawRecord, Record, Rejected
 
 # Text that contains mojibake markers is repaired on purpose (tests/test_text.py covers it).
 WORD = st.text(alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd"), exclude_characters=MOJIBAKE_CHARS),

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 
-from graph.rdf import author_iri, paper_iri
-from graph.records import Corpus
-from graph.store import QueryResult, execute, open_store, serialize, shipped_queries
+from graph.model.records import Corpus
+from graph.rdf.mapping import author_iri, paper_iri
+from graph.rdf.store import QueryResult, execute, open_store, serialize, shipped_queries
 
 SHIPPED = shipped_queries()
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -24,13 +24,14 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
+from arxiv_kg.progress import reporter
 from exporters import jsonld as jsonld_exporter
 from exporters import ntriples, turtle
 from exporters.base import ExportOptions
-from graph import rdf
 from graph.errors import ArxivKGError
-from graph.kg import build_graph
-from graph.records import Author, Corpus, Link, Paper
+from graph.model.records import Author, Corpus, Link, Paper
+from graph.rdf import mapping as rdf
+from graph.tables.kg import build_graph
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
@@ -350,9 +351,9 @@ def test_bad_base_iri_is_a_domain_error(name, base, hostile):
 
 
 def test_progress_goes_to_stderr_unless_quiet(sample_graph, capsys):
-    write("turtle", sample_graph, quiet=False)
+    write("turtle", sample_graph, progress=reporter(quiet=False))
     assert re.search(r"^Turtle \([\d,]+\)$", capsys.readouterr().err, re.M)  # stderr is no tty here
-    write("turtle", sample_graph, quiet=True)
+    write("turtle", sample_graph, progress=reporter(quiet=True))
     assert capsys.readouterr().err == ""
 
 

@@ -20,9 +20,17 @@ import pyoxigraph as ox
 import pytest
 
 from arxiv_kg.cli import main
-from graph.server import (Answer, AnswerCache, Endpoint, Failure, NotAcceptable, ServerOptions,
-                          SparqlServer, negotiate)
-from graph.store import execute, open_store, serialize, shipped_queries
+from graph.rdf.server import (
+    Answer,
+    AnswerCache,
+    Endpoint,
+    Failure,
+    NotAcceptable,
+    ServerOptions,
+    SparqlServer,
+    negotiate,
+)
+from graph.rdf.store import execute, open_store, serialize, shipped_queries
 
 COUNT = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

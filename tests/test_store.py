@@ -12,9 +12,23 @@ import pytest
 
 from arxiv_kg.cli import main
 from graph.errors import ArxivKGError, KGNotFound
-from graph.store import (FORMATS, FormatError, QueryRefused, QueryResult, QuerySyntaxError,
-                         create_store, execute, open_store, refuse_writes, render_table, run_query,
-                         serialize, shipped_queries, store_from_kg, store_path)
+from graph.rdf.store import (
+    FORMATS,
+    FormatError,
+    QueryRefused,
+    QueryResult,
+    QuerySyntaxError,
+    create_store,
+    execute,
+    open_store,
+    refuse_writes,
+    render_table,
+    run_query,
+    serialize,
+    shipped_queries,
+    store_from_kg,
+    store_path,
+)
 
 EX = "http://example.org/"
 # A cross product of the whole store with itself three times: never finishes on any store.
@@ -188,7 +202,7 @@ def test_run_query_returns_like_execute(small: Path) -> None:
 
 def test_run_query_times_out_and_the_process_exits(small: Path) -> None:
     # In a child process: the abandoned query thread must not keep the process alive.
-    script = ("import sys\nfrom graph.store import open_store, run_query, QueryTimeout\n"
+    script = ("import sys\nfrom graph.rdf.store import open_store, run_query, QueryTimeout\n"
               f"store = open_store({str(small)!r})\n"
               "try:\n"
               f"    run_query(store, {ENDLESS!r}, timeout_s=0.5)\n"

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from graph.kg import build_graph
-from graph.taxonomy import ARCHIVES, CATEGORIES, archive_name, category_info
+from graph.model.taxonomy import ARCHIVES, CATEGORIES, archive_name, category_info
+from graph.tables.kg import build_graph
 
 
 @pytest.mark.parametrize("code, name, archive", [
@@ -82,7 +82,7 @@ def test_the_knowledge_graph_uses_the_taxonomy(sample_graph):
 
 
 def test_build_graph_accepts_unknown_categories():
-    from graph.records import Author, Corpus, Paper
+    from graph.model.records import Author, Corpus, Paper
 
     paper = Paper(arxiv_id="2101.00001", version=1, versions=(1,), title="T", dois=(),
                   primary_category="zz.QQ", categories=("zz.QQ",), subject_classes=(),

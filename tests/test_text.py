@@ -6,9 +6,10 @@ import unicodedata
 
 import ftfy
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from graph.text import MOJIBAKE_CHARS, clean, repair
+from graph.ingest.text import MOJIBAKE_CHARS, clean, repair
 
 MOJIBAKE = [
     ("Am√©lie", "Amélie"), ("Bart≈Çomiej", "Bartłomiej"), ("Wo≈∫niak", "Woźniak"),

@@ -16,7 +16,7 @@ and eigenvector centrality of its members.
 
 The heavy lifting stays out of networkx: pairs are counted in a Counter of integer codes and
 the result is kept as index arrays, from which an igraph graph is built directly for the
-algorithms (see graph.metrics). The networkx graph is built only when something asks for it.
+algorithms (see graph.analysis.measures). The networkx graph is built only when something asks for it.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ import igraph as ig
 import networkx as nx
 
 from graph.errors import ArxivKGError
-from graph.records import Corpus, Paper
+from graph.model.records import Corpus, Paper
 
 DEFAULT_MAX_AUTHORS = 50
 COUNTINGS = ("full", "fractional")

@@ -11,8 +11,8 @@ import difflib
 from collections.abc import Collection, Mapping
 
 from graph.errors import ArxivKGError
-from graph.names import loose_key
-from graph.records import Author
+from graph.ingest.names import loose_key
+from graph.model.records import Author
 
 MAX_LISTED = 15
 MAX_SUGGESTIONS = 5

@@ -32,7 +32,11 @@ from typing import Literal as Kind
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError, KGNotFound
-from graph.rdf import DEFAULT_BASE_IRI, PREFIXES, ntriples_lines  # queries and data share them
+from graph.rdf.mapping import (  # queries and data share them
+    DEFAULT_BASE_IRI,
+    PREFIXES,
+    ntriples_lines,
+)
 from graph.texttable import table_line
 
 STORE_DIR = "store"
@@ -184,8 +188,8 @@ class _LineStream(io.RawIOBase):
 def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_IRI) -> int:
     """(Re)build `<kg_dir>/store` from the KG folder's corpus; returns the triple count."""
     # Imported here: query workers import this module and never need networkx (0.1 s each).
-    from graph.kg import build_graph
-    from graph.persist import load_corpus
+    from graph.tables.kg import build_graph
+    from graph.tables.persist import load_corpus
 
     graph = build_graph(load_corpus(kg_dir))
     return create_store(store_path(kg_dir), ntriples_lines(graph, base_iri))
@@ -271,7 +275,7 @@ def run_query(store: ox.Store, sparql: str, *, timeout_s: float | None = None,
     pyoxigraph cannot cancel a query, but it releases the GIL while evaluating, so the
     query runs in a daemon thread that is abandoned on timeout: the caller reports the
     error and exits, and the work stops with the process. Long-lived processes must not
-    use this (abandoned work would pile up); graph.server kills a worker process instead.
+    use this (abandoned work would pile up); graph.rdf.server kills a worker process instead.
     """
     refuse_writes(sparql)  # cheap, and keeps refusals out of the worker thread
     box: dict[str, object] = {}

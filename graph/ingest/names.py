@@ -5,7 +5,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from graph.text import clean, strip_accents
+from graph.ingest.text import clean, strip_accents
 
 # A comma splits "Reginald B. Adams, Jr." in two; these tokens belong to the name before.
 _SUFFIX = re.compile(r"^(?:jr|sr|jnr|snr|ii|iii|iv|v|vi|esq|phd|md)\.?$", re.IGNORECASE)

@@ -38,8 +38,16 @@ from multiprocessing.connection import Connection
 from urllib.parse import parse_qs, urlsplit
 
 from graph.errors import ArxivKGError, KGNotFound
-from graph.store import (FORMATS, QueryError, QueryRefused, execute, open_store, refuse_writes,
-                         serialize, shipped_queries)
+from graph.rdf.store import (
+    FORMATS,
+    QueryError,
+    QueryRefused,
+    execute,
+    open_store,
+    refuse_writes,
+    serialize,
+    shipped_queries,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
@@ -136,7 +144,7 @@ class Job:
 # A fresh interpreter per worker, started with subprocess rather than multiprocessing:
 # fork is unsafe in a threaded server, and spawn re-imports the parent's __main__, which
 # fails for `python -` and re-runs unguarded scripts that embed the server.
-_WORKER_BOOT = "import sys; from graph.server import worker_main; worker_main(int(sys.argv[1]), sys.argv[2])"
+_WORKER_BOOT = "import sys; from graph.rdf.server import worker_main; worker_main(int(sys.argv[1]), sys.argv[2])"
 
 
 def worker_main(fd: int, kg_dir: str) -> None:

@@ -9,7 +9,7 @@ A digest looks like::
       continuation lines are indented by two spaces
     ...
 
-The reader only splits records and fields; graph.normalise interprets values.
+The reader only splits records and fields; graph.ingest.normalise interprets values.
 It never raises on bad input: problems come back as Rejected items.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.records import RawRecord, Rejected
+from graph.model.records import RawRecord, Rejected
 
 MAX_LINE = 256 * 1024  # longer than any real field (900-author lists are ~20 kB)
 _INDENT = re.compile(r"\n[ \t]+")

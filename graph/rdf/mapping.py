@@ -46,7 +46,7 @@ import orjson
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError
-from graph.taxonomy import archive_name
+from graph.model.taxonomy import archive_name
 
 if TYPE_CHECKING:  # annotations only: the SPARQL workers import this module without networkx
     import networkx as nx
@@ -85,7 +85,7 @@ Pair = tuple[str, Term]
 Subject = tuple[str, list[Pair]]
 Progress = Callable[[int, int], None]  # (subjects done, subjects in total)
 
-_VOCAB_FILE = Path(__file__).resolve().parent / "data" / "vocab.ttl"
+_VOCAB_FILE = Path(__file__).resolve().parent.parent / "data" / "vocab.ttl"
 _PROGRESS_EVERY = 50_000
 
 # Subject-class scheme (as in "ACM:I.5.4") -> slug of its skos:ConceptScheme IRI.

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from itertools import chain
 
-from graph.names import author_key
-from graph.records import Author, Paper, Record
+from graph.ingest.names import author_key
+from graph.model.records import Author, Paper, Record
 
 
 def merge_records(records: Iterable[Record]) -> tuple[tuple[Paper, ...], dict[str, Author]]:

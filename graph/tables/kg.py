@@ -40,8 +40,8 @@ from urllib.parse import urlsplit
 import networkx as nx
 
 from graph.gcpause import paused_gc
-from graph.records import Corpus, Link, Paper
-from graph.taxonomy import category_info
+from graph.model.records import Corpus, Link, Paper
+from graph.model.taxonomy import category_info
 
 
 def paper_id(arxiv_id: str) -> str:

@@ -5,10 +5,10 @@ import functools
 import re
 from datetime import datetime
 
-from graph import links
-from graph.names import author_key, split_authors
-from graph.records import Paper, RawRecord, Record, Rejected
-from graph.text import clean
+from graph.ingest import links
+from graph.ingest.names import author_key, split_authors
+from graph.ingest.text import clean
+from graph.model.records import Paper, RawRecord, Record, Rejected
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}"

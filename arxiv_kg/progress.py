@@ -6,6 +6,7 @@ the total) once instead of a stream of carriage returns.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
@@ -43,6 +44,11 @@ def progress_reports(label: str, quiet: bool) -> Iterator[Report | None]:
                 bars[0].update(done - bars[0].pos)
 
         yield report
+
+
+def reporter(quiet: bool) -> Callable[[str], contextlib.AbstractContextManager[Report | None]] | None:
+    """progress_reports for the exporters' ExportOptions.progress; None when quiet."""
+    return None if quiet else functools.partial(progress_reports, quiet=False)
 
 
 def _bar(label: str, total: int, items: Iterable[T] | None = None) -> click.progressbar:

@@ -48,7 +48,7 @@ import igraph as ig
 import networkx as nx
 from threadpoolctl import threadpool_limits
 
-from graph.coauthors import Projection
+from graph.analysis.projection import Projection
 from graph.errors import ArxivKGError
 
 EXACT_MAX_NODES = 5000  # all-pairs BFS below this takes well under a second

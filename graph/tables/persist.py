@@ -6,7 +6,7 @@ Layout of a KG folder (default ``out/``):
   variants.json   groups of author keys that may be one person (reported, not merged)
   rejected.json   every rejected record or file, with file, line and reason
   corpus.json     how many files and records were read
-  summary.json    counts (see graph.summary), written by save_summary
+  summary.json    counts (see graph.tables.summary), written by save_summary
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import orjson
 from graph.errors import KGNotFound
 from graph.fsutil import atomic_write
 from graph.gcpause import paused_gc
-from graph.records import Author, Corpus, Link, Paper, Rejected
+from graph.model.records import Author, Corpus, Link, Paper, Rejected
 
 PAPERS = "papers.jsonl"
 AUTHORS = "authors.jsonl"

@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from graph.gcpause import paused_gc
-from graph.merge import merge_records
-from graph.names import variant_groups
-from graph.normalise import normalise
-from graph.parse import Source, expand_inputs, parse_file
-from graph.records import Corpus, RawRecord, Record, Rejected
+from graph.ingest.merge import merge_records
+from graph.ingest.names import variant_groups
+from graph.ingest.normalise import normalise
+from graph.ingest.parse import Source, expand_inputs, parse_file
+from graph.model.records import Corpus, RawRecord, Record, Rejected
 
 Progress = Callable[[Iterable[Source], int], Iterable[Source]]
 

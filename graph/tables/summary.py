@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from graph.records import Corpus
+from graph.model.records import Corpus
 
 
 def summarise(corpus: Corpus) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import pyoxigraph
 
-from graph.records import Link
+from graph.model.records import Link
 
 LINK_KINDS = frozenset(
     {"profile", "huggingface", "zenodo", "doi", "video", "dataset", "colab", "project"}

@@ -1,0 +1,1 @@
+"""The co-author network: projection, measures, author lookup."""

@@ -1,0 +1,1 @@
+"""Digests in, typed records out: parse, repair text, names, links, normalise, merge."""

@@ -1,0 +1,1 @@
+"""Typed records and reference vocabularies (arXiv taxonomy): the bottom layer."""

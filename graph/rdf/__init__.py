@@ -1,0 +1,1 @@
+"""RDF: the KG-to-RDF mapping, the embedded SPARQL store, the read-only endpoint."""
