@@ -11,6 +11,7 @@ from conftest import DATA, digest, record
 from arxiv_kg.cli import main
 from graph.sample import sample_dir
 from graph.tables.persist import load_corpus
+from graph.tables.schema import TABLES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 KEYS = {"files", "records", "papers", "duplicates_merged", "authors", "categories",
@@ -41,7 +42,7 @@ def test_any_file_order_gives_identical_output(runner, tmp_path):
     files = sorted(str(p) for p in sample_dir().glob("*.md"))
     for name, order in (("a", files), ("b", files[::-1])):
         assert runner.invoke(main, ["build", *order, "--out", str(tmp_path / name), "-q"]).exit_code == 0
-    for f in ("summary.json", "papers.jsonl", "authors.jsonl", "variants.json"):
+    for f in ("summary.json", "variants.json", *(t.file for t in TABLES.values())):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
 
 
@@ -100,10 +101,10 @@ def test_shared_samples_when_present(runner, tmp_path):
 def test_existing_outputs_survive_a_failed_build(runner, tmp_path, sample_kg):
     out = tmp_path / "kg"
     shutil.copytree(sample_kg, out)
-    before = (out / "papers.jsonl").read_bytes()
+    before = (out / "papers.parquet").read_bytes()
     (tmp_path / "x.md").write_text("")
     assert runner.invoke(main, ["build", str(tmp_path / "x.md"), "--out", str(out)]).exit_code == 1
-    assert (out / "papers.jsonl").read_bytes() == before
+    assert (out / "papers.parquet").read_bytes() == before
 
 
 def test_default_exports_and_store(sample_kg):
@@ -121,8 +122,8 @@ def test_default_exports_and_store(sample_kg):
 def test_formats_none_and_no_store(runner, tmp_path):
     result = runner.invoke(main, ["build", "--out", str(tmp_path), "--formats", "none", "--no-store", "-q"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "authors.jsonl", "corpus.json", "papers.jsonl", "rejected.json", "summary.json", "variants.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["summary.json", "variants.json", *(t.file for t in TABLES.values())])
 
 
 def test_chosen_formats(runner, tmp_path):
@@ -146,7 +147,7 @@ def test_outputs_do_not_depend_on_where_the_data_lives(runner, tmp_path):
         result = runner.invoke(main, ["build", str(tmp_path / name / "sample"), "--out",
                                       str(tmp_path / name / "kg"), "--formats", "kg.nt", "--no-store", "-q"])
         assert result.exit_code == 0, result.output
-    for f in ("papers.jsonl", "summary.json", "kg.nt"):
+    for f in ("papers.parquet", "sources.parquet", "summary.json", "kg.nt"):
         assert (tmp_path / "one/kg" / f).read_bytes() == (tmp_path / "two/deeper/kg" / f).read_bytes(), f
     assert load_corpus(tmp_path / "one/kg").papers[0].sources[0].startswith("sample/")
 

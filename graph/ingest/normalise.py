@@ -53,6 +53,7 @@ def _record(raw: RawRecord) -> Record:
         mentions = tuple(m for m in mentions if m != arxiv_id)
     published = parse_timestamp(f["Published"], "Published")
     updated = f.get("Updated") or f["Published"]  # most often the same string: parsed once
+    where = f"{raw.file}:{raw.line}"
     paper = Paper(
         arxiv_id=arxiv_id, version=version, versions=(version,), title=clean(raw.title),
         dois=parse_dois(f.get("DOI")), primary_category=primary, categories=categories,
@@ -60,7 +61,7 @@ def _record(raw: RawRecord) -> Record:
         updated=published if updated == f["Published"] else parse_timestamp(updated, "Updated"),
         authors=tuple(map(author_key, names)), comment=comment, journal_ref=_text(f.get("Journal")),
         abstract=abstract, repositories=repos, links=found, mentions=mentions,
-        sources=(f"{raw.file}:{raw.line}",),
+        sources=(where,), source=where, author_names=names,
     )
     return Record(paper, names)
 

@@ -74,15 +74,21 @@ def read_source(name: str) -> bytes:
     return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
 
 
+def read_digest(source: Source) -> bytes | Rejected:
+    """The bytes of one digest, or why they cannot be read."""
+    try:
+        return read_source(source.path)
+    except OSError as exc:
+        return Rejected(source.label, 0, f"cannot read: {exc.strerror or exc}")
+
+
 def parse_file(source: Source) -> Iterator[Item]:
     """Yield the raw records of one digest, and a Rejected for each unusable part."""
-    label = source.label
-    try:
-        data = read_source(source.path)
-    except OSError as exc:
-        yield Rejected(label, 0, f"cannot read: {exc.strerror or exc}")
+    data = read_digest(source)
+    if isinstance(data, Rejected):
+        yield data
         return
-    yield from parse_bytes(data, label)
+    yield from parse_bytes(data, source.label)
 
 
 def parse_bytes(data: bytes, label: str) -> Iterator[Item]:

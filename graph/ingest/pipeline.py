@@ -1,14 +1,15 @@
 """parse -> normalise -> merge: from digest files to a Corpus."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 
 from graph.gcpause import paused_gc
 from graph.ingest.merge import merge_records
 from graph.ingest.names import variant_groups
 from graph.ingest.normalise import normalise
-from graph.ingest.parse import Source, expand_inputs, parse_file
-from graph.model.records import Corpus, RawRecord, Record, Rejected
+from graph.ingest.parse import Source, expand_inputs, parse_bytes, read_digest
+from graph.model.records import Corpus, RawRecord, Record, Rejected, SourceFile
 
 Progress = Callable[[Iterable[Source], int], Iterable[Source]]
 
@@ -26,12 +27,20 @@ def read_corpus(inputs: Iterable[str], progress: Progress = _no_progress) -> Cor
 def _read(inputs: Iterable[str], progress: Progress) -> Corpus:
     files, rejected = expand_inputs(inputs)
     records: list[Record] = []
+    sources: list[SourceFile] = []
     for source in progress(files, len(files)):
-        for item in parse_file(source):
+        data = read_digest(source)
+        if isinstance(data, Rejected):
+            rejected.append(data)
+            continue
+        kept, before = len(records), len(rejected)
+        for item in parse_bytes(data, source.label):
             result = normalise(item) if isinstance(item, RawRecord) else item
             (rejected if isinstance(result, Rejected) else records).append(result)
+        sources.append(SourceFile(source.label, len(data), hashlib.sha256(data).hexdigest(),
+                                  len(records) - kept, len(rejected) - before))
     papers, authors = merge_records(records)
     return Corpus(papers=papers, authors=authors, variants=variant_groups(authors),
                   rejected=tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
-                  files=len(files), records=len(records))
+                  files=len(files), records=len(records), sources=tuple(sources))
 

@@ -56,6 +56,9 @@ class Paper:
     links: tuple[Link, ...]
     mentions: tuple[str, ...]
     sources: tuple[str, ...]  # every "file:line" the paper was seen at, sorted
+    # The winning record's own "file:line" and its author spellings as printed (authors: keys).
+    source: str = ""
+    author_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,17 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One digest file read: its label, size, content hash and what came of it."""
+
+    file: str
+    size: int
+    sha256: str
+    records: int  # records read from it, kept or not
+    rejected: int  # records or problems rejected in it
+
+
+@dataclass(frozen=True, slots=True)
 class Corpus:
     """Everything `build` persists: merged papers sorted by ID, authors sorted by key."""
 
@@ -90,3 +104,4 @@ class Corpus:
     rejected: tuple[Rejected, ...] = ()
     files: int = 0
     records: int = 0
+    sources: tuple[SourceFile, ...] = ()
