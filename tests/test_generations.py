@@ -1,0 +1,154 @@
+"""The KG folder as generations: atomic publish, one writer, cleanup, readers' checks."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.errors import KGNotFound
+from graph.generations import (CURRENT, GENERATIONS, KGBusy, KGCorrupt, open_current, verify,
+                               writing)
+
+
+def publish(kg: Path, files: dict[str, bytes], **extra) -> str:
+    with writing(kg) as draft:
+        for name, data in files.items():
+            (draft.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (draft.path / name).write_bytes(data)
+        draft.extra.update(extra)
+        return draft.name
+
+
+def test_publish_makes_current_a_checked_generation(tmp_path):
+    name = publish(tmp_path, {"a.parquet": b"aaa", "sub/b.txt": b"b"}, store={"triples": 7})
+    gen = open_current(tmp_path)
+    assert gen.name == name == "g000001"
+    assert os.readlink(tmp_path / CURRENT) == f"{GENERATIONS}/g000001"
+    assert gen.manifest["files"]["a.parquet"]["size"] == 3
+    assert set(gen.manifest["files"]) == {"a.parquet", "sub/b.txt"}
+    assert gen.manifest["store"] == {"triples": 7}
+    assert verify(gen) == []
+    gen.close()
+
+
+def test_a_failed_write_publishes_nothing_and_leaves_no_draft(tmp_path):
+    publish(tmp_path, {"a": b"old"})
+    with pytest.raises(RuntimeError), writing(tmp_path) as draft:
+        (draft.path / "a").write_bytes(b"new")
+        raise RuntimeError("killed")
+    assert (open_current(tmp_path).path / "a").read_bytes() == b"old"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".draft")]
+
+
+_CHILD = textwrap.dedent("""
+    import sys, time
+    from graph.generations import writing
+    with writing(sys.argv[1]) as draft:
+        (draft.path / "a").write_bytes(b"half")
+        print("inside", flush=True)
+        time.sleep(60)
+""")
+
+
+def _writer_inside(kg: Path) -> subprocess.Popen:
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(kg)], stdout=subprocess.PIPE,
+                             text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "inside"
+    return child
+
+
+def test_a_killed_writer_leaves_the_old_generation_and_the_next_writer_cleans_up(tmp_path):
+    publish(tmp_path, {"a": b"old"})
+    child = _writer_inside(tmp_path)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert (open_current(tmp_path).path / "a").read_bytes() == b"old"
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".draft")]  # left by the kill
+    publish(tmp_path, {"a": b"new"})
+    assert (open_current(tmp_path).path / "a").read_bytes() == b"new"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".draft")]
+
+
+def test_a_second_writer_fails_at_once_or_waits(tmp_path):
+    child = _writer_inside(tmp_path)
+    try:
+        with pytest.raises(KGBusy, match="another build or update"):
+            publish(tmp_path, {"a": b"x"})
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    with writing(tmp_path, wait=True) as draft:  # the lock died with its holder
+        (draft.path / "a").write_bytes(b"after")
+    assert (open_current(tmp_path).path / "a").read_bytes() == b"after"
+
+
+def test_old_generations_are_collected_unless_a_reader_holds_them(tmp_path):
+    publish(tmp_path, {"a": b"1"})
+    held = open_current(tmp_path)  # a reader of g000001
+    publish(tmp_path, {"a": b"2"})
+    publish(tmp_path, {"a": b"3"})
+    names = sorted(os.listdir(tmp_path / GENERATIONS))
+    assert names == ["g000001", "g000002", "g000003"]  # g000001 is still being read
+    held.close()
+    publish(tmp_path, {"a": b"4"})
+    assert sorted(os.listdir(tmp_path / GENERATIONS)) == ["g000003", "g000004"]
+
+
+def test_reuse_links_unchanged_files_and_keeps_their_hash(tmp_path):
+    publish(tmp_path, {"big": b"x" * 1000})
+    with writing(tmp_path) as draft:
+        assert draft.reuse("big")
+        assert not draft.reuse("missing")
+    gen = open_current(tmp_path)
+    assert os.stat(gen.path / "big").st_nlink == 2
+    assert verify(gen) == []
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda g: (g / "a").write_bytes(b"tampered, longer"), "a has 16 bytes, the manifest says 3"),
+    (lambda g: (g / "a").unlink(), "a is missing from generation g000001"),
+    (lambda g: (g / "manifest.json").write_bytes(b"{"), "manifest.json is damaged"),
+])
+def test_readers_refuse_a_generation_that_does_not_match_its_manifest(tmp_path, damage, message):
+    publish(tmp_path, {"a": b"abc"})
+    damage(tmp_path / GENERATIONS / "g000001")
+    with pytest.raises(KGCorrupt, match=message) as info:
+        open_current(tmp_path)
+    assert "rebuild with `arxiv-kg build --out" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_no_kg_and_an_old_flat_kg_are_named(tmp_path):
+    with pytest.raises(KGNotFound, match="no knowledge graph here"):
+        open_current(tmp_path)
+    (tmp_path / "papers.jsonl").write_text("{}")
+    with pytest.raises(KGNotFound, match="older arxiv-kg without generations"):
+        open_current(tmp_path)
+
+
+def test_a_reader_racing_writers_sees_whole_generations(tmp_path):
+    publish(tmp_path, {"a": b"0", "b": b"0"})
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sys
+        from graph.generations import writing
+        for i in range(1, 40):
+            with writing(sys.argv[1], wait=True) as d:
+                (d.path / "a").write_bytes(str(i).encode())
+                (d.path / "b").write_bytes(str(i).encode())
+    """), str(tmp_path)])
+    seen = set()
+    deadline = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < deadline:
+        gen = open_current(tmp_path)
+        a, b = (gen.path / "a").read_bytes(), (gen.path / "b").read_bytes()
+        gen.close()
+        assert a == b  # never one file from one generation and one from another
+        seen.add(a)
+    assert child.wait() == 0
+    assert len(seen) > 1
