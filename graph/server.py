@@ -38,8 +38,8 @@ from multiprocessing.connection import Connection
 from urllib.parse import parse_qs, urlsplit
 
 from graph.errors import ArxivKGError, KGNotFound
-from graph.store import (FORMATS, QueryError, QueryRefused, execute, open_store, refuse_writes,
-                         serialize, shipped_queries)
+from graph.store import (FORMATS, QueryError, execute, forbid_sockets, open_store, serialize,
+                         shipped_queries)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
@@ -141,6 +141,7 @@ _WORKER_BOOT = "import sys; from graph.server import worker_main; worker_main(in
 
 def worker_main(fd: int, kg_dir: str) -> None:
     """Child process: open the store once, then answer jobs until the socket closes."""
+    forbid_sockets()  # before the store starts its threads, so that they inherit the filter
     conn = Connection(fd)
     try:
         store = open_store(kg_dir)
@@ -456,10 +457,6 @@ class _Handler(BaseHTTPRequestHandler):
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             raise BadRequest(HTTPStatus.BAD_REQUEST, "expected exactly one non-empty 'query' parameter")
-        try:
-            refuse_writes(queries[0])
-        except QueryRefused as exc:
-            raise BadRequest(HTTPStatus.FORBIDDEN, str(exc)) from None
         requested = (params.get("format") or [None])[0]
         options = self.server.options
         job = Job(queries[0], self.headers.get("Accept"), requested, options.max_rows)
