@@ -1,6 +1,8 @@
 """Shared fixtures: the bundled sample built once per session, and small digest helpers."""
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import networkx as nx
@@ -53,3 +55,14 @@ def record(arxiv_id: str = "2105.14656v2", *, title: str = "A Title", authors: s
             f"- **Categories**: {categories}\n- **Links**: [PDF](http://arxiv.org/pdf/{arxiv_id})\n"
             f"- **Published**: {published}\n- **Updated**: {updated}\n- **Authors**: {authors}\n"
             f"- **Comment**: {comment}\n- **Journal**: {journal}\n- **Summary**: {summary}")
+
+
+def request(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
+            method: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of one HTTP request; error statuses are answers too."""
+    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()

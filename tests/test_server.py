@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
+from conftest import request
 
 from arxiv_kg.cli import main
 from graph.rdf.server import (
@@ -47,16 +47,6 @@ def kg(sample_kg: Path) -> Path:
 def server(kg: Path) -> Iterator[SparqlServer]:
     with Endpoint(ServerOptions(kg_dir=str(kg), port=0, timeout_s=60, workers=2, quiet=True)) as srv:
         yield srv
-
-
-def request(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
-            method: str | None = None) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
 
 
 def get(server: SparqlServer, query: str, accept: str = JSON, **params: str):

@@ -41,10 +41,9 @@ from graph.errors import ArxivKGError, KGNotFound
 from graph.rdf.store import (
     FORMATS,
     QueryError,
-    QueryRefused,
     execute,
+    forbid_sockets,
     open_store,
-    refuse_writes,
     serialize,
     shipped_queries,
 )
@@ -149,6 +148,7 @@ _WORKER_BOOT = "import sys; from graph.rdf.server import worker_main; worker_mai
 
 def worker_main(fd: int, kg_dir: str) -> None:
     """Child process: open the store once, then answer jobs until the socket closes."""
+    forbid_sockets()  # before the store starts its threads, so that they inherit the filter
     conn = Connection(fd)
     try:
         store = open_store(kg_dir)
@@ -464,10 +464,6 @@ class _Handler(BaseHTTPRequestHandler):
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             raise BadRequest(HTTPStatus.BAD_REQUEST, "expected exactly one non-empty 'query' parameter")
-        try:
-            refuse_writes(queries[0])
-        except QueryRefused as exc:
-            raise BadRequest(HTTPStatus.FORBIDDEN, str(exc)) from None
         requested = (params.get("format") or [None])[0]
         options = self.server.options
         job = Job(queries[0], self.headers.get("Accept"), requested, options.max_rows)

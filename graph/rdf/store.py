@@ -9,17 +9,23 @@ Queries run with the project's common prefixes predefined (pyoxigraph's ``prefix
 option, so the query text is never edited and error positions stay the user's own; a
 PREFIX the query declares wins). Updates and federated SERVICE calls are refused before
 anything runs: the store is read-only anyway, and SERVICE would let a query make this
-process fetch arbitrary URLs.
+process fetch arbitrary URLs. That refusal is decided on rdflib's parse of the query
+(`checked_query`); the threads and worker processes that run queries are also denied
+new sockets (`forbid_sockets`), so one layer failing is not enough.
 
 Result serialisation is pyoxigraph's own (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples);
 only the terminal table is formatted here.
 """
 from __future__ import annotations
 
+import copy
+import errno
+import functools
 import io
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
@@ -208,40 +214,168 @@ def open_store(kg_dir: str | os.PathLike[str]) -> ox.Store:
 
 # --- running queries ------------------------------------------------------------------
 
-# Strings, IRIs and comments are blanked before keyword checks so that e.g. a literal
-# "delete" or an IRI ending in /service never trips them.
-_OPAQUE = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'|'''
-                     r'''"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''')
-_PROLOGUE = re.compile(r"\s*(?:(?:BASE|PREFIX\s+[^\s:]*:)\s*<[^>]*>\s*)*", re.IGNORECASE)
-_DECLARED = re.compile(r"PREFIX\s+([^\s:]*):", re.IGNORECASE)
-_PREFIXED_NAME = re.compile(r"(?<![\w?$:.\-])([A-Za-z][\w.\-]*)?:")
-_UPDATE_VERBS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
-                 "WITH"}
-_SERVICE = re.compile(r"(?<![\w?$:-])SERVICE(?![\w:-])", re.IGNORECASE)
+# rdflib's pyparsing grammar recurses once per nested group or triple pattern: with Python's
+# default limit a block of ~150 patterns already fails. 20,000 frames in a 64 MB thread
+# parse ~1,000 patterns or ~300 nested groups; anything deeper is refused, not guessed.
+_PARSE_RECURSION = 20_000
+_PARSE_STACK = 64 << 20
+_PARSE_LOCK = threading.Lock()  # pyparsing is not thread-safe, and the limit is global
 
 
-def _blank(sparql: str) -> str:
-    """The query with strings, IRI contents and comments blanked, positions unchanged."""
-    def blank(m: re.Match[str]) -> str:
-        shape = re.sub(r"[^\n]", " ", m.group())
-        return f"<{shape[1:-1]}>" if m.group().startswith("<") else shape
-    return _OPAQUE.sub(blank, sparql)
+def checked_query(sparql: str) -> str:
+    """The text to run for `sparql`; QueryRefused or QuerySyntaxError if it may not run.
+
+    Decided on rdflib's parse of the query, never on a scan of its text: a SERVICE anywhere
+    in the tree (subqueries, EXISTS, OPTIONAL, ...) is refused, an update is refused, and a
+    query that rdflib cannot parse is refused even if pyoxigraph could run it (fail closed).
+    Text that is not SPARQL at all gets pyoxigraph's own syntax error.
+    """
+    verdict = _vet(sparql)
+    if isinstance(verdict, QueryError):
+        raise type(verdict)(*verdict.args)  # a fresh exception: the cached one stays clean
+    return verdict
 
 
-def refuse_writes(sparql: str) -> None:
-    """Raise QueryRefused for SPARQL Update and for SERVICE (outbound HTTP) queries."""
-    text = _blank(sparql)
-    rest = text[_PROLOGUE.match(text).end():]
-    first = re.match(r"[A-Za-z]+", rest)
-    if first and first.group().upper() in _UPDATE_VERBS:
-        raise QueryRefused("the store is read-only: SPARQL Update is not accepted")
-    if _SERVICE.search(text):
-        raise QueryRefused("federated SERVICE calls are not allowed")
+@functools.lru_cache(maxsize=512)  # dashboards send the same few queries again and again
+def _vet(sparql: str) -> str | QueryError:
+    from rdflib.plugins.sparql.parser import expandUnicodeEscapes
+
+    # The SPARQL spec expands \u escapes before parsing, as rdflib does; pyoxigraph expands
+    # them only inside strings and IRIs, so an escaped quote could hide a SERVICE from one
+    # parser only. Both get the expanded text: what was checked is what runs.
+    try:
+        text = expandUnicodeEscapes(sparql)
+        text.encode("utf-8")  # \uD800 gives a lone surrogate
+    except (ValueError, UnicodeEncodeError):
+        return QuerySyntaxError("SPARQL syntax error: an invalid \\u or \\U escape")
+    # pyoxigraph ends a comment at CR as well as LF, pyparsing only at LF: without this,
+    # "# x\rSERVICE <...> {...}\n" is a comment to rdflib and a SERVICE call to pyoxigraph.
+    # Everywhere else CR and LF mean the same in both grammars.
+    try:
+        form = _in_deep_thread(lambda: _form_of(text.replace("\r", "\n")))
+    except RecursionError:
+        return QueryRefused("the query is nested too deeply, or has too many patterns in one "
+                            "group, to be checked safely; split it")
+    if form == "query":
+        return text
+    if form == "service":
+        return QueryRefused("federated SERVICE calls are not allowed")
+    if form == "update":
+        return QueryRefused("the store is read-only: SPARQL Update is not accepted")
+    syntax = _pyoxigraph_syntax_error(text)
+    if syntax is not None:
+        return QuerySyntaxError(syntax)
+    return QueryRefused("this query uses syntax that the safety check (rdflib's SPARQL 1.1 "
+                        "parser) cannot read, so it is not run (SPARQL 1.2 syntax, for one)")
+
+
+class _ServiceFound(Exception):
+    """Raised by the checking grammar as soon as it has matched a SERVICE pattern."""
+
+
+def _form_of(text: str) -> str | None:
+    """'query', 'service' or 'update' by rdflib's parse of `text`; None if it does not parse."""
+    from pyparsing import ParseBaseException
+
+    query, update = _grammars(guarded="SERVICE" in text.upper())
+    for grammar, form in ((query, "query"), (update, "update")):
+        try:
+            tree = grammar.parse_string(text, parse_all=True)
+        except _ServiceFound:
+            return "service" if form == "query" else form
+        except ParseBaseException:
+            continue
+        return "service" if form == "query" and _has_service(tree) else form
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _grammars(guarded: bool):
+    """rdflib's query and update grammars; `guarded`: a private copy that stops at SERVICE.
+
+    rdflib's SERVICE rule re-parses the whole query to keep the pattern's text, and with a
+    SERVICE inside a SERVICE that recursion never ends (10 s of CPU, then RecursionError).
+    The copy raises instead of keeping the text. It is only needed, and only built (0.5 s),
+    for a text that holds the word: pyparsing matches keywords on str.upper(), so without
+    "SERVICE" in text.upper() no SERVICE can parse and the plain grammar gives the same tree.
+    """
+    from rdflib.plugins.sparql import parser
+    from rdflib.plugins.sparql.parserutils import Comp
+
+    if not guarded:
+        return parser.Query, parser.UpdateUnit
+    copies: dict[int, object] = {}
+    query, update = copy.deepcopy(parser.Query, copies), copy.deepcopy(parser.UpdateUnit, copies)
+    for element in copies.values():
+        if isinstance(element, Comp) and element.name == "ServiceGraphPattern":
+            element.postParse = _stop_at_service  # type: ignore[method-assign]
+    return query, update
+
+
+def _stop_at_service(*_args) -> None:
+    raise _ServiceFound
+
+
+def _in_deep_thread(work):
+    """work() in a thread with a big stack and a high recursion limit, for rdflib's parser."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = work()
+        except RecursionError as exc:
+            box["error"] = exc
+
+    with _PARSE_LOCK:
+        old_stack, old_limit = threading.stack_size(_PARSE_STACK), sys.getrecursionlimit()
+        try:
+            sys.setrecursionlimit(max(old_limit, _PARSE_RECURSION))
+            thread = threading.Thread(target=run, name="sparql-check", daemon=True)
+            thread.start()
+            thread.join()
+        finally:
+            threading.stack_size(old_stack)
+            sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["result"]
+
+
+def _has_service(tree) -> bool:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    todo = [tree]  # a list, not recursion: trees can be as deep as the parser allowed
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                return True
+            todo.extend(node.values())
+        elif isinstance(node, dict):
+            todo.extend(node.values())
+        elif isinstance(node, (list, tuple, ParseResults)):
+            todo.extend(node)
+    return False
+
+
+def _pyoxigraph_syntax_error(sparql: str) -> str | None:
+    # Parse-only use of pyoxigraph: Store.query parses first and only then rejects this
+    # contradictory pair of options, before anything is evaluated (tests/test_query_guard.py
+    # checks that nothing runs), so it yields pyoxigraph's exact syntax error, or None.
+    try:
+        ox.Store().query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True,
+                         default_graph=ox.DefaultGraph())
+    except SyntaxError as exc:
+        return _syntax_message(str(exc), sparql)
+    except ValueError:
+        return None
+    return None
 
 
 def execute(store: ox.Store, sparql: str, *, limit: int | None = None) -> QueryResult:
     """Run a read-only query to completion in this thread; at most `limit` rows/triples."""
-    refuse_writes(sparql)
+    sparql = checked_query(sparql)
     try:
         answer = store.query(sparql, prefixes=PREFIXES)
         if isinstance(answer, ox.QueryBoolean):
@@ -270,21 +404,25 @@ def _over(items: tuple, limit: int | None) -> bool:
 
 def run_query(store: ox.Store, sparql: str, *, timeout_s: float | None = None,
               limit: int | None = None) -> QueryResult:
-    """`execute` with a time limit, for one-shot processes such as the CLI.
+    """`execute` with a time limit and no network, for one-shot processes such as the CLI.
 
     pyoxigraph cannot cancel a query, but it releases the GIL while evaluating, so the
     query runs in a daemon thread that is abandoned on timeout: the caller reports the
     error and exits, and the work stops with the process. Long-lived processes must not
     use this (abandoned work would pile up); graph.rdf.server kills a worker process instead.
+    The check of the query runs in that thread too, so its time counts against the limit.
     """
-    refuse_writes(sparql)  # cheap, and keeps refusals out of the worker thread
     box: dict[str, object] = {}
 
     def work() -> None:
         try:
+            forbid_sockets()
             box["result"] = execute(store, sparql, limit=limit)
         except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
+            # without its traceback and context, whose frames hold pyoxigraph objects that
+            # must not be dropped outside this thread
+            exc.__context__ = None
+            box["error"] = exc.with_traceback(None)
 
     worker = threading.Thread(target=work, name="sparql-query", daemon=True)
     worker.start()
@@ -294,6 +432,27 @@ def run_query(store: ox.Store, sparql: str, *, timeout_s: float | None = None,
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["result"]  # type: ignore[return-value]
+
+
+def forbid_sockets() -> bool:
+    """Make socket() fail with EACCES in the calling thread and in every thread it starts.
+
+    The second layer against SERVICE, independent of the parse check: pyoxigraph has no
+    option to turn its HTTP client off, so the thread (or worker process) that evaluates
+    queries gets a seccomp filter that denies new sockets, DNS lookups included. Other
+    threads are unaffected. False where seccomp or libseccomp is missing (not Linux).
+    """
+    try:
+        import pyseccomp
+    except (ImportError, RuntimeError, OSError):  # RuntimeError: no libseccomp.so
+        return False
+    try:
+        rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+        rules.add_rule(pyseccomp.ERRNO(errno.EACCES), "socket")
+        rules.load()
+    except OSError:
+        return False
+    return True
 
 
 def _syntax_message(raw: str, sparql: str) -> str:
@@ -308,6 +467,22 @@ def _syntax_message(raw: str, sparql: str) -> str:
     if not m:
         return f"SPARQL syntax error: {_one_line(raw)}"
     return f"SPARQL syntax error at line {m.group(1)}, column {m.group(2)}: {_one_line(m.group(3))}"
+
+
+# Only for error messages: strings, IRIs and comments are blanked so that a prefix-like
+# "a:b" inside them is not blamed. Whether a query may run is never decided on text.
+_OPAQUE = re.compile(r'''"""(?:[^"\\]|\\.|"(?!""))*"""|'\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'|'''
+                     r'''"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|<[^<>"{}|^`\\\s]*>|#[^\n]*''')
+_DECLARED = re.compile(r"PREFIX\s+([^\s:]*):", re.IGNORECASE)
+_PREFIXED_NAME = re.compile(r"(?<![\w?$:.\-])([A-Za-z][\w.\-]*)?:")
+
+
+def _blank(sparql: str) -> str:
+    """The query with strings, IRI contents and comments blanked, positions unchanged."""
+    def blank(m: re.Match[str]) -> str:
+        shape = re.sub(r"[^\n]", " ", m.group())
+        return f"<{shape[1:-1]}>" if m.group().startswith("<") else shape
+    return _OPAQUE.sub(blank, sparql)
 
 
 def _first_unknown_prefix(sparql: str) -> tuple[str, int, int] | None:
