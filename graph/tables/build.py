@@ -8,6 +8,8 @@ the identity keys that graph.ingest.names.variant_groups needs.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -26,31 +28,40 @@ from graph.tables.summary import summarise
 def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) -> dict[str, Any]:
     """Write every table, variants.json and summary.json into `out`; return the summary."""
     out.mkdir(parents=True, exist_ok=True)
-    _write_merged(found, out, jobs, steps)
-    write_table(pa.Table.from_pylist([{**asdict(f)} for _, f in found.sources], schema=s.SOURCES.schema),
+    con = engine.connect(found.folder, jobs)
+    # Variants are found in Python from the author keys: they run in a thread while the engine
+    # and the Parquet writer, which leave the GIL, write the other tables.
+    with ThreadPoolExecutor(1) as background:
+        try:
+            with steps("merging duplicates"):
+                engine.load_staging(con, found.folder)
+            _write(steps, "authorships", engine.children(con, "authorships"), out)
+            _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file), out)
+            variants = background.submit(_variants, out, steps)
+            _write(steps, "papers", engine.papers(con), out)
+            for name in CHILDREN:
+                if name != "authorships":
+                    _write(steps, name, engine.children(con, name), out)
+        finally:
+            con.close()
+        groups = variants.result()
+    write_table(pa.Table.from_pylist([asdict(f) for _, f in found.sources], schema=s.SOURCES.schema),
                 out / s.SOURCES.file)
     write_table(pa.Table.from_pylist([asdict(r) for r in found.rejected], schema=s.REJECTED.schema),
                 out / s.REJECTED.file)
-    with steps("author variants"):
-        variants = variant_groups(read_table(out, "authors", ["key"]).column(0).to_pylist())
-        save_variants(variants, out)
-    summary = summarise(out, files=found.files, variant_groups=len(variants))
+    summary = summarise(out, files=found.files, variant_groups=groups)
     save_summary(summary, out)
     return summary
 
 
-def _write_merged(found: Staged, out: Path, jobs: int, steps: Steps) -> None:
-    con = engine.connect(found.folder, jobs)
-    try:
-        with steps("merging duplicates"):
-            engine.load_staging(con, found.folder)
-        with steps("writing papers"):
-            write_batches(engine.papers(con), out / s.PAPERS.file, s.PAPERS.schema)
-        for name in CHILDREN:
-            with steps(f"writing {name}"):
-                write_batches(engine.children(con, name), out / s.TABLES[name].file, s.TABLES[name].schema)
-        with steps("writing authors"):
-            write_batches(engine.authors(con, out / s.AUTHORSHIPS.file), out / s.AUTHORS.file,
-                          s.AUTHORS.schema)
-    finally:
-        con.close()
+def _write(steps: Steps, name: str, batches: Iterator[pa.RecordBatch], out: Path) -> None:
+    with steps(f"writing {name}"):
+        write_batches(batches, out / s.TABLES[name].file, s.TABLES[name].schema)
+
+
+def _variants(out: Path, steps: Steps) -> int:
+    """Write variants.json from the authors table; return the number of groups."""
+    with steps("author variants"):
+        variants = variant_groups(read_table(out, "authors", ["key"]).column(0).to_pylist())
+        save_variants(variants, out)
+    return len(variants)

@@ -92,12 +92,14 @@ def stage(inputs: list[str], folder: Path, *, jobs: int, steps: Steps = no_steps
     tasks = _tasks(sources, jobs)
     work = functools.partial(_stage_task, str(folder))
     done: list[_Done] = []
+    files_read = 0
     with steps(f"reading digests ({jobs} {'worker' if jobs == 1 else 'workers'})") as report:
         with _mapper(jobs) as mapper:
             for result in mapper(work, tasks):
                 done.append(result)
+                files_read += result.files
                 if report:
-                    report(sum(d.files for d in done), len(sources))
+                    report(files_read, len(sources))
     rejected.extend(r for d in done for r in d.rejected)
     return Staged(folder, len(sources), sum(d.records for d in done),
                   tuple(sorted((s for d in done for s in d.sources), key=lambda s: (s[1].file, s[0]))),
