@@ -35,10 +35,12 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) ->
         try:
             with steps("merging duplicates"):
                 engine.load_staging(con, found.folder)
+            # Papers first: their sort is the engine's largest, and the variants' Python
+            # objects are not yet alive beside it (2.5M records: 5.7 GB peak RSS the other way).
+            _write(steps, "papers", engine.papers(con), out)
             _write(steps, "authorships", engine.children(con, "authorships"), out)
             _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file), out)
             variants = background.submit(_variants, out, steps)
-            _write(steps, "papers", engine.papers(con), out)
             for name in CHILDREN:
                 if name != "authorships":
                     _write(steps, name, engine.children(con, name), out)
