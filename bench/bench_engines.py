@@ -123,8 +123,10 @@ def pyarrow_merge(staging: str) -> dict[str, pa.Table]:
     # particular order, so each result is sorted by its key before they are lined up.
     won = (ranked.group_by("arxiv_id", use_threads=False).aggregate([("input", "first"), ("line", "first")])
            .sort_by("arxiv_id"))
-    by_version = keys.sort_by([("arxiv_id", "ascending"), ("version", "ascending")])
-    versions = (by_version.group_by("arxiv_id", use_threads=False).aggregate([("version", "distinct")])
+    # "distinct" does not keep the sorted order (seen once in 187k papers): de-duplicate first.
+    by_version = (keys.group_by(["arxiv_id", "version"]).aggregate([])
+                  .sort_by([("arxiv_id", "ascending"), ("version", "ascending")]))
+    versions = (by_version.group_by("arxiv_id", use_threads=False).aggregate([("version", "list")])
                 .sort_by("arxiv_id"))
     by_source = keys.sort_by([("arxiv_id", "ascending"), ("file", "ascending"), ("line", "ascending")])
     by_source = by_source.append_column("source", pc.binary_join_element_wise(
@@ -133,7 +135,7 @@ def pyarrow_merge(staging: str) -> dict[str, pa.Table]:
                .sort_by("arxiv_id"))
     # Arrow's join takes no list columns: the three results line up by their sorted keys.
     winners = pa.table({"arxiv_id": won["arxiv_id"], "input": won["input_first"],
-                        "line": won["line_first"], "versions": versions["version_distinct"],
+                        "line": won["line_first"], "versions": versions["version_list"],
                         "sources": sources["source_list"]})
     records = data.to_table(columns=["input", "line", "arxiv_id", "authorships"])
     # Arrow's join carries no list columns: join the keys with row numbers, then take the rows.
@@ -207,12 +209,20 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2, help="workers to stage the folder with")
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--prepare", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
         return
+    if args.prepare:
+        print(json.dumps(prepare(args.folder, Path(args.prepare), args.jobs)))
+        return
     with tempfile.TemporaryDirectory(prefix="bench-engines-") as scratch:
-        staging, authorships = prepare(args.folder, Path(scratch), args.jobs)
+        # Staged in a child too: Linux keeps a process's peak RSS across exec, so children of a
+        # parent that had staged would all report the parent's peak.
+        staging, authorships = json.loads(subprocess.run(
+            [sys.executable, __file__, args.folder, "--jobs", str(args.jobs), "--prepare", scratch],
+            check=True, capture_output=True, text=True).stdout)
         print(f"{args.folder}: {pq.ParquetFile(authorships).metadata.num_rows:,} authorships; "
               f"best wall of {args.runs} fresh processes, CPU and peak RSS of that run")
         for job in JOBS:
