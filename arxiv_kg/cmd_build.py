@@ -1,23 +1,23 @@
 """`arxiv-kg build`: digests -> knowledge-graph folder, exports and SPARQL store."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
 
 from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
-from arxiv_kg.progress import progress, reporter
+from arxiv_kg.progress import reporter, steps
 from exporters.base import DEFAULT_BASE_IRI
-from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs, write_exports
+from exporters.files import DEFAULT_BUILD_EXPORTS, ExportSpec, parse_specs, write_exports
 from graph.errors import InputError
-from graph.ingest.pipeline import read_corpus
 from graph.rdf.mapping import check_base_iri, ntriples_lines
 from graph.rdf.store import create_store, store_path
 from graph.sample import sample_dir
+from graph.tables.build import write_kg
+from graph.tables.ingest import staged, usable_cpus
 from graph.tables.kg import build_graph
-from graph.tables.persist import save_corpus, save_summary
-from graph.tables.summary import human_summary, summarise
+from graph.tables.persist import load_corpus
+from graph.tables.summary import human_summary
 
 MAX_REJECTIONS_SHOWN = 20
 
@@ -34,49 +34,58 @@ MAX_REJECTIONS_SHOWN = 20
 @click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True,
               help="Base IRI for minted RDF resources (authors, categories, links).")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any record or file was rejected.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=usable_cpus, show_default="usable CPUs",
+              help="Worker processes that parse the digests (1: parse in this process). The output "
+                   "is the same for any number.")
 @quiet_option
 @domain_errors
 def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base_iri: str,
-          strict: bool, quiet: bool) -> None:
+          strict: bool, jobs: int, quiet: bool) -> None:
     """Parse digest files or folders (recursively, *.md; - for stdin) into a knowledge graph.
 
-    With no INPUT, builds from the small sample bundled with the package. Writes
-    papers.jsonl, authors.jsonl and corpus.json (what later commands read),
-    summary.json, the exports named by --formats, and the SPARQL store.
+    With no INPUT, builds from the small sample bundled with the package. Writes the KG's
+    Parquet tables (what later commands read), variants.json, summary.json, the exports
+    named by --formats, and the SPARQL store. Progress, one line per step, goes to stderr.
 
     \b
     Example:
       arxiv-kg build                       # the bundled sample, into out/
-      arxiv-kg build cs.CV/ --out kg/cs.CV
+      arxiv-kg build cs.CV/ --out kg/cs.CV --jobs 4
       cat 20210531.md | arxiv-kg build - --out /tmp/kg --formats none --no-store
     """
     specs = parse_specs(formats)  # a typo fails before any work is done
     check_base_iri(base_iri)
     sources = list(inputs) or [str(sample_dir())]
-    corpus = read_corpus(sources, lambda files, n: progress(files, length=n, label="Reading digests",
-                                                             quiet=quiet))
-    _report_rejections(corpus.rejected, quiet)
-    if not corpus.papers:
-        raise InputError(f"no usable records in {', '.join(sources)}"
-                         + (f" (first problem: {corpus.rejected[0]})" if corpus.rejected else ""))
-    out = Path(out_dir)
-    summary = summarise(corpus)
-    save_corpus(corpus, out)
-    save_summary(summary, out)
+    out, step = Path(out_dir), steps(quiet)
+    with staged(sources, out, jobs=jobs, steps=step) as found:
+        _report_rejections(found.rejected, quiet)
+        if not found.records:
+            raise InputError(f"no usable records in {', '.join(sources)}"
+                             + (f" (first problem: {found.rejected[0]})" if found.rejected else ""))
+        summary = write_kg(found, out, jobs=jobs, steps=step)
     click.echo(human_summary(summary))
-    # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
-    kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None
-    written = _timed(lambda: write_exports(corpus, out, specs, base_iri=base_iri,
-                                           progress=reporter(quiet), kg=kg),
-                     "exports", quiet)
+    written = _exports_and_store(out, specs, store, base_iri, quiet) if specs or store else []
+    click.echo(f"written to {out}/: {', '.join(p.name for p in written) or 'no exports'}")
+    if strict and found.rejected:
+        raise click.ClickException(f"{len(found.rejected)} rejected (--strict)")
+
+
+def _exports_and_store(out: Path, specs: list[ExportSpec], store: bool, base_iri: str,
+                       quiet: bool) -> list[Path]:
+    """The exports and the store, from the tables read back as a Corpus (what they take today)."""
+    step = steps(quiet)
+    with step("loading the KG for exports"):
+        corpus = load_corpus(out)
+        # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
+        kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None
+    with step("exports"):
+        written = write_exports(corpus, out, specs, base_iri=base_iri, progress=reporter(quiet), kg=kg)
     if store:
         nt = next((p for p in written if p.suffix == ".nt"), None)
-        triples = _timed(lambda: create_store(store_path(out), nt or ntriples_lines(kg, base_iri)),
-                         "SPARQL store", quiet)
+        with step("SPARQL store"):
+            triples = create_store(store_path(out), nt or ntriples_lines(kg, base_iri))
         click.echo(f"SPARQL store: {triples:,} triples in {store_path(out)}/")
-    click.echo(f"written to {out}/: {', '.join(p.name for p in written) or 'no exports'}")
-    if strict and corpus.rejected:
-        raise click.ClickException(f"{len(corpus.rejected)} rejected (--strict)")
+    return written
 
 
 def _report_rejections(rejected, quiet: bool) -> None:
@@ -84,13 +93,6 @@ def _report_rejections(rejected, quiet: bool) -> None:
         warn(f"rejected: {r}", quiet)
     if len(rejected) > MAX_REJECTIONS_SHOWN:
         warn(f"... and {len(rejected) - MAX_REJECTIONS_SHOWN} more (see summary.json)", quiet)
-
-
-def _timed(step, label: str, quiet: bool):
-    start = time.perf_counter()
-    result = step()
-    warn(f"{label}: {time.perf_counter() - start:.1f} s", quiet)
-    return result
 
 
 COMMANDS = [build]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -44,6 +45,21 @@ def progress_reports(label: str, quiet: bool) -> Iterator[Report | None]:
                 bars[0].update(done - bars[0].pos)
 
         yield report
+
+
+def steps(quiet: bool) -> Callable[[str], contextlib.AbstractContextManager[Report | None]]:
+    """A step factory for the build: each step may drive a bar through the `report` it yields,
+    and ends with one line on stderr, `label: 1.2 s`. Nothing when quiet."""
+
+    @contextlib.contextmanager
+    def step(label: str) -> Iterator[Report | None]:
+        start = time.perf_counter()
+        with progress_reports(label, quiet) as report:
+            yield report
+        if not quiet:
+            click.echo(f"{label}: {time.perf_counter() - start:.1f} s", err=True)
+
+    return step
 
 
 def reporter(quiet: bool) -> Callable[[str], contextlib.AbstractContextManager[Report | None]] | None:

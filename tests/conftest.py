@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from arxiv_kg.cli import main
 from graph.model.records import Corpus
+from graph.tables.build import write_kg
+from graph.tables.ingest import staged
 from graph.tables.kg import build_graph
 from graph.tables.persist import load_corpus
 
@@ -39,6 +41,23 @@ def sample_graph(sample_corpus: Corpus) -> nx.DiGraph:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def corpus_of(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """corpus_of(text, ...): digests f0.md, f1.md, ... built by the engine and read back."""
+    monkeypatch.chdir(tmp_path)
+
+    def build(*texts: str) -> Corpus:
+        names = [f"f{i}.md" for i in range(len(texts))]
+        for name, text in zip(names, texts):
+            Path(name).write_text(text, encoding="utf-8")
+        out = Path("kg")
+        with staged(names, out, jobs=1) as found:
+            write_kg(found, out, jobs=1)
+        return load_corpus(out)
+
+    return build
 
 
 def digest(*records: str, day: str = "2021-05-31") -> str:

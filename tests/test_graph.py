@@ -5,8 +5,8 @@ from pathlib import Path
 
 import networkx as nx
 from conftest import digest, record
+from reference import read_corpus
 
-from graph.ingest.pipeline import read_corpus
 from graph.tables.kg import build_graph
 
 

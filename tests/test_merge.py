@@ -7,22 +7,15 @@ from conftest import digest, record
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.ingest.merge import merge_records
 from graph.ingest.names import loose_key, split_authors, variant_groups
-from graph.ingest.normalise import normalise
-from graph.ingest.parse import parse_bytes
 from graph.ingest.text import clean, strip_accents
 
 
-def corpus_of(*texts: str):
-    records = [normalise(r) for i, t in enumerate(texts) for r in parse_bytes(t.encode(), f"f{i}.md")]
-    return merge_records(records)
-
-
-def test_duplicates_keep_newest_version_and_record_sources():
+def test_duplicates_keep_newest_version_and_record_sources(corpus_of):
     old = record("2105.00001v1", title="Old title", authors="Ann Lee")
     new = record("2105.00001v3", title="New title", authors="Ann Lee, Bo Chen")
-    papers, authors = corpus_of(digest(new, old), digest(old))
+    corpus = corpus_of(digest(new, old), digest(old))
+    papers, authors = corpus.papers, corpus.authors
     (paper,) = papers
     assert (paper.title, paper.version, paper.versions) == ("New title", 3, (1, 3))
     assert paper.sources == ("f0.md:2", "f0.md:15", "f1.md:2")
@@ -30,19 +23,19 @@ def test_duplicates_keep_newest_version_and_record_sources():
     assert authors["ann lee"].papers == 1
 
 
-def test_equal_versions_tie_break_on_first_source():
+def test_equal_versions_tie_break_on_first_source(corpus_of):
     a = digest(record("2105.00001v2", title="A", authors="J.P. Smith"))
     b = digest(record("2105.00001v2", title="B", authors="J. P. SMITH"))
     first, second = corpus_of(a, b), corpus_of(b, a)
-    assert [p.title for p in first[0]] == ["A"]
-    assert [p.title for p in second[0]] == ["B"]  # the first source wins a tie: f0.md in both runs
-    assert set(first[1]) == set(second[1]) == {"j. p. smith"}
+    assert [p.title for p in first.papers] == ["A"]
+    assert [p.title for p in second.papers] == ["B"]  # the first source wins a tie: f0.md in both runs
+    assert set(first.authors) == set(second.authors) == {"j. p. smith"}
 
 
-def test_display_name_is_the_most_frequent_spelling():
-    papers, authors = corpus_of(digest(
+def test_display_name_is_the_most_frequent_spelling(corpus_of):
+    authors = corpus_of(digest(
         record("2105.00001v1", authors="Ann LEE"), record("2105.00002v1", authors="Ann Lee"),
-        record("2105.00003v1", authors="Ann Lee")))
+        record("2105.00003v1", authors="Ann Lee"))).authors
     assert authors["ann lee"].name == "Ann Lee"
     assert authors["ann lee"].spellings == ("Ann Lee", "Ann LEE")
     assert authors["ann lee"].papers == 3

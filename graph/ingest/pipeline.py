@@ -1,46 +1,34 @@
-"""parse -> normalise -> merge: from digest files to a Corpus."""
+"""parse -> normalise, one digest file at a time: what an ingest worker does with each file."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from graph.gcpause import paused_gc
-from graph.ingest.merge import merge_records
-from graph.ingest.names import variant_groups
 from graph.ingest.normalise import normalise
-from graph.ingest.parse import Source, expand_inputs, parse_bytes, read_digest
-from graph.model.records import Corpus, RawRecord, Record, Rejected, SourceFile
-
-Progress = Callable[[Iterable[Source], int], Iterable[Source]]
+from graph.ingest.parse import Source, parse_bytes, read_digest
+from graph.model.records import RawRecord, Record, Rejected, SourceFile
 
 
-def _no_progress(files: Iterable[Source], total: int) -> Iterable[Source]:
-    return files
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What one digest gave: its good records, its problems, and the file's own row
+    (None when the file could not be read at all)."""
+
+    records: tuple[Record, ...]
+    rejected: tuple[Rejected, ...]
+    source: SourceFile | None
 
 
-def read_corpus(inputs: Iterable[str], progress: Progress = _no_progress) -> Corpus:
-    """Read every digest under `inputs`; bad files and records become `rejected` entries."""
-    with paused_gc():
-        return _read(inputs, progress)
-
-
-def _read(inputs: Iterable[str], progress: Progress) -> Corpus:
-    files, rejected = expand_inputs(inputs)
+def read_file(source: Source) -> FileRead:
+    """Parse and normalise one digest; bad records and files become `rejected` entries."""
+    data = read_digest(source)
+    if isinstance(data, Rejected):
+        return FileRead((), (data,), None)
     records: list[Record] = []
-    sources: list[SourceFile] = []
-    for source in progress(files, len(files)):
-        data = read_digest(source)
-        if isinstance(data, Rejected):
-            rejected.append(data)
-            continue
-        kept, before = len(records), len(rejected)
-        for item in parse_bytes(data, source.label):
-            result = normalise(item) if isinstance(item, RawRecord) else item
-            (rejected if isinstance(result, Rejected) else records).append(result)
-        sources.append(SourceFile(source.label, len(data), hashlib.sha256(data).hexdigest(),
-                                  len(records) - kept, len(rejected) - before))
-    papers, authors = merge_records(records)
-    return Corpus(papers=papers, authors=authors, variants=variant_groups(authors),
-                  rejected=tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
-                  files=len(files), records=len(records), sources=tuple(sources))
-
+    rejected: list[Rejected] = []
+    for item in parse_bytes(data, source.label):
+        result = normalise(item) if isinstance(item, RawRecord) else item
+        (rejected if isinstance(result, Rejected) else records).append(result)
+    return FileRead(tuple(records), tuple(rejected),
+                    SourceFile(source.label, len(data), hashlib.sha256(data).hexdigest(),
+                               len(records), len(rejected)))

@@ -1,4 +1,4 @@
-"""Persist a Corpus as the KG's Parquet tables (graph.tables.schema), and read it back.
+"""Write the KG's Parquet tables (graph.tables.schema) and JSON files, and read them back.
 
 Layout of a KG folder (default ``out/``):
   <table>.parquet  papers, authorships, authors, categories, subject_classes, repositories,
@@ -6,8 +6,10 @@ Layout of a KG folder (default ``out/``):
   variants.json    groups of author keys that may be one person (reported, not merged)
   summary.json     counts (see graph.tables.summary), written by save_summary
 
-Every file is written atomically, with fixed row-group sizes and compression, so that the same
-corpus gives byte-identical files.
+graph.tables.build writes them from the ingest's staging files; load_corpus reads them back as
+a Corpus of Python objects for the steps that still want one. Every file is written
+atomically, with fixed row-group sizes and compression, so that the same rows give
+byte-identical files.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import pyarrow as pa
@@ -35,11 +36,8 @@ COMPRESSION = "zstd"
 _DUMP_OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_INDENT_2
 
 
-def save_corpus(corpus: Corpus, out_dir: str | Path) -> None:
-    out = Path(out_dir)
-    for name, table in corpus_tables(corpus).items():
-        write_table(table, out / s.TABLES[name].file)
-    _write_json(out / VARIANTS, corpus.variants)
+def save_variants(variants: Iterable[Iterable[str]], out_dir: str | Path) -> None:
+    _write_json(Path(out_dir) / VARIANTS, variants)
 
 
 def save_summary(summary: dict, out_dir: str | Path) -> None:
@@ -47,61 +45,35 @@ def save_summary(summary: dict, out_dir: str | Path) -> None:
 
 
 def write_table(table: pa.Table, path: Path) -> None:
-    with atomic_write(path) as fh:
-        pq.write_table(table, fh, row_group_size=ROW_GROUP, compression=COMPRESSION)
+    write_batches(table.to_batches(), path, table.schema)
 
 
-def corpus_tables(corpus: Corpus) -> dict[str, pa.Table]:
-    """Every table of the schema, from a Corpus held in memory."""
-    papers = corpus.papers
-    rows: dict[str, Iterable[dict[str, Any]]] = {
-        "papers": map(_paper_row, papers),
-        "authorships": _children(papers, lambda p: zip(p.authors, p.author_names or p.authors),
-                                 lambda kn, _: {"author_key": kn[0], "name": kn[1]}),
-        "authors": ({"key": a.key, "name": a.name, "spellings": list(a.spellings), "papers": a.papers}
-                    for a in (corpus.authors[k] for k in sorted(corpus.authors))),
-        "categories": _children(papers, lambda p: p.categories,
-                                lambda c, p: {"category": c, "primary": c == p.primary_category}),
-        "subject_classes": _children(papers, lambda p: p.subject_classes, _subject_row),
-        "repositories": _children(papers, lambda p: p.repositories, _repository_row),
-        "links": _children(papers, lambda p: p.links,
-                           lambda link, _: {"url": link.url, "kind": link.kind,
-                                            "host": urlsplit(link.url).hostname or ""}),
-        "mentions": _children(papers, lambda p: p.mentions, lambda m, _: {"mentioned": m}),
-        "sources": ({"file": f.file, "size": f.size, "sha256": f.sha256, "records": f.records,
-                     "rejected": f.rejected} for f in sorted(corpus.sources, key=lambda f: f.file)),
-        "rejected": ({"file": r.file, "line": r.line, "reason": r.reason} for r in corpus.rejected),
-    }
-    return {name: pa.Table.from_pylist(list(r), schema=s.TABLES[name].schema) for name, r in rows.items()}
+def write_batches(batches: Iterable[pa.RecordBatch], path: Path, schema: pa.Schema) -> int:
+    """Write batches of any sizes as row groups of exactly ROW_GROUP rows (the last one shorter),
+    each one contiguous, so that the same rows give the same bytes however they arrived.
+    Returns the number of rows."""
+    rows = 0
+    with atomic_write(path) as fh, pq.ParquetWriter(fh, schema, compression=COMPRESSION) as writer:
+        for group in _row_groups((batch.cast(schema) for batch in batches), schema):
+            writer.write_table(group, row_group_size=ROW_GROUP)
+            rows += group.num_rows
+    return rows
 
 
-def _children(papers: Iterable[Paper], items, row) -> Iterator[dict[str, Any]]:
-    for p in papers:
-        for position, item in enumerate(items(p), 1):
-            yield {"arxiv_id": p.arxiv_id, "position": position, **row(item, p)}
-
-
-def _paper_row(p: Paper) -> dict[str, Any]:
-    return {"arxiv_id": p.arxiv_id, "version": p.version, "versions": list(p.versions),
-            "title": p.title, "abstract": p.abstract, "comment": p.comment,
-            "journal_ref": p.journal_ref, "dois": list(p.dois), "primary_category": p.primary_category,
-            "published": _timestamp(p.published), "updated": _timestamp(p.updated),
-            "source": p.source or p.sources[0], "sources": list(p.sources)}
-
-
-def _subject_row(sc: str, _: Paper) -> dict[str, Any]:
-    scheme, code = sc.split(":", 1)
-    return {"scheme": scheme, "code": code}
-
-
-def _repository_row(url: str, _: Paper) -> dict[str, Any]:
-    parts = urlsplit(url)
-    owner, _sep, name = parts.path.strip("/").partition("/")
-    return {"url": url, "host": parts.hostname or "", "owner": owner, "name": name}
-
-
-def _timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+def _row_groups(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.Table]:
+    pending: list[pa.RecordBatch] = []
+    held = yielded = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= ROW_GROUP:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, ROW_GROUP).combine_chunks()
+            yielded += 1
+            rest = table.slice(ROW_GROUP)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held or not yielded:  # an empty table still gets its one (empty) row group
+        yield pa.Table.from_batches(pending, schema).combine_chunks()
 
 
 def iso(stamp: datetime) -> str:

@@ -1,29 +1,43 @@
 """The counts that `build` reports and writes to summary.json."""
 from __future__ import annotations
 
-from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from graph.model.records import Corpus
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from graph.tables import schema as s
+from graph.tables.persist import read_table
 
 
-def summarise(corpus: Corpus) -> dict[str, Any]:
-    papers = corpus.papers
+def summarise(kg_dir: str | Path, *, files: int, variant_groups: int) -> dict[str, Any]:
+    """The counts, from the tables as written (`files`: digests found, readable or not)."""
+    kg = Path(kg_dir)
+
+    def rows(table: str) -> int:
+        return pq.ParquetFile(kg / s.TABLES[table].file).metadata.num_rows
+
+    def distinct(table: str, *columns: str) -> int:
+        found = read_table(kg, table, list(columns))
+        return found.group_by(list(columns)).aggregate([]).num_rows
+
+    records = pc.sum(read_table(kg, "sources", ["records"]).column(0)).as_py() or 0
     return {
-        "files": corpus.files,
-        "records": corpus.records,
-        "papers": len(papers),
-        "duplicates_merged": corpus.records - len(papers),
-        "authors": len(corpus.authors),
-        "authorships": sum(len(p.authors) for p in papers),
-        "categories": len({c for p in papers for c in p.categories}),
-        "subject_classes": len({s for p in papers for s in p.subject_classes}),
-        "repositories": len({r for p in papers for r in p.repositories}),
-        "papers_with_code": sum(1 for p in papers if p.repositories),
-        "links": len({link.url for p in papers for link in p.links}),
-        "mentions": sum(len(p.mentions) for p in papers),
-        "author_variant_groups": len(corpus.variants),
-        "rejected": [asdict(r) for r in corpus.rejected],
+        "files": files,
+        "records": records,
+        "papers": rows("papers"),
+        "duplicates_merged": records - rows("papers"),
+        "authors": rows("authors"),
+        "authorships": rows("authorships"),
+        "categories": distinct("categories", "category"),
+        "subject_classes": distinct("subject_classes", "scheme", "code"),
+        "repositories": distinct("repositories", "url"),
+        "papers_with_code": distinct("repositories", "arxiv_id"),
+        "links": distinct("links", "url"),
+        "mentions": rows("mentions"),
+        "author_variant_groups": variant_groups,
+        "rejected": read_table(kg, "rejected").to_pylist(),
     }
 
 
