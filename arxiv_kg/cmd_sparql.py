@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import click
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.errors import InputError
-from graph.server import (DEFAULT_HOST, DEFAULT_MAX_ROWS, DEFAULT_PORT, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS,
-                          ServerOptions, start, stop)
+from graph.server import (DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MB,
+                          DEFAULT_PORT, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS, ServerOptions, start, stop)
 from graph.store import FORMATS, open_store, run_query, serialize, shipped_queries
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -87,17 +88,23 @@ def _read_query(arg: str) -> str:
 @click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
               help="Cap on rows (or triples) per answer; cut answers carry X-Result-Truncated: true.")
 @click.option("--workers", type=click.IntRange(min=1), default=DEFAULT_WORKERS,
-              show_default=True, help="Query worker processes (queries running at once).")
+              show_default=True, help="Queries that may start at once; as many again are kept "
+                                      "for queries that run long.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=DEFAULT_MAX_CONNECTIONS,
+              show_default=True, help="Open connections at most; idle ones make room, busy ones get 503.")
+@click.option("--memory-limit", "memory_mb", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MB,
+              show_default=True, help="MB of memory one query may use (503 past it); 0: no limit.")
 @quiet_option
 @domain_errors
 def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, workers: int,
-          quiet: bool) -> None:
+          max_connections: int, memory_mb: int, quiet: bool) -> None:
     """Serve the knowledge graph as a read-only SPARQL 1.1 endpoint.
 
-    GET or POST /sparql (query= or application/sparql-query), with content
-    negotiation (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples) and CORS, so
-    browser tools such as YASGUI can use it. Updates are refused. Open / in
-    a browser for a small query page. Requests are logged to stderr.
+    GET, HEAD or POST /sparql (query= or application/sparql-query), with
+    content negotiation (SPARQL JSON/XML/CSV/TSV; Turtle, N-Triples, RDF/XML,
+    JSON-LD) and CORS, so browser tools such as YASGUI can use it. Updates
+    and SERVICE are refused. Open / in a browser for a small query page.
+    Requests are logged to stderr.
 
     \b
     Example:
@@ -105,9 +112,10 @@ def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, wo
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
            http://127.0.0.1:7878/sparql
     """
-    options = ServerOptions(kg_dir=kg_dir, host=host, port=port, timeout_s=timeout_s,
-                            max_rows=max_rows, workers=workers, quiet=quiet)
+    options = ServerOptions(kg_dir=kg_dir, host=host, port=port, timeout_s=timeout_s, max_rows=max_rows,
+                            workers=workers, quiet=quiet, max_connections=max_connections, memory_mb=memory_mb)
     server = start(options)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server as cleanly as Ctrl-C
     if host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"warning: listening on {host}: other machines can query this endpoint", quiet=False)
     click.echo(f"SPARQL endpoint at {server.url} (query page at {server.url[:-len('sparql')]}); "
@@ -118,6 +126,10 @@ def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, wo
         pass
     finally:
         stop(server)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS = [query, serve]

@@ -13,7 +13,8 @@ process fetch arbitrary URLs. That refusal is decided on rdflib's parse of the q
 (`checked_query`); the threads and worker processes that run queries are also denied
 new sockets (`forbid_sockets`), so one layer failing is not enough.
 
-Result serialisation is pyoxigraph's own (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples);
+Result serialisation is pyoxigraph's own (SPARQL JSON/XML/CSV/TSV; Turtle, N-Triples,
+RDF/XML, JSON-LD);
 only the terminal table is formatted here.
 """
 from __future__ import annotations
@@ -97,11 +98,14 @@ FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("tsv", ox.QueryResultsFormat.TSV.media_type, _RESULTS),
     OutputFormat("turtle", ox.RdfFormat.TURTLE.media_type, frozenset({"graph"})),
     OutputFormat("ntriples", ox.RdfFormat.N_TRIPLES.media_type, frozenset({"graph"})),
+    OutputFormat("rdfxml", ox.RdfFormat.RDF_XML.media_type, frozenset({"graph"})),
+    OutputFormat("jsonld", ox.RdfFormat.JSON_LD.media_type, frozenset({"graph"})),
 )}
 
 _RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                  "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
 
 
 # --- building and opening -------------------------------------------------------------
