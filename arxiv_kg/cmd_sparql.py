@@ -13,7 +13,7 @@ from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.errors import InputError
 from graph.server import (DEFAULT_HOST, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_ROWS, DEFAULT_MEMORY_MB,
                           DEFAULT_PORT, DEFAULT_TIMEOUT_S, DEFAULT_WORKERS, ServerOptions, start, stop)
-from graph.store import FORMATS, open_store, run_query, serialize, shipped_queries
+from graph.store import FORMATS, open_store, shipped_queries, stream_query
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -22,9 +22,12 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 @kg_option
 @click.argument("query_arg", metavar="QUERY", required=False)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
-              help="table, or SPARQL results json/xml/csv/tsv; turtle/ntriples for CONSTRUCT/DESCRIBE.")
+              help="table, or SPARQL results json/xml/csv/tsv; turtle/ntriples/rdfxml/jsonld for "
+                   "CONSTRUCT/DESCRIBE. Every format streams; the table sizes its columns from "
+                   "the first 1,000 rows.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
-              default=DEFAULT_TIMEOUT_S, show_default=True, help="Stop the query after this many seconds.")
+              default=DEFAULT_TIMEOUT_S, show_default=True,
+              help="Stop the query after this many seconds, writing the answer included.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Print at most this many rows (or triples).")
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped example queries and exit.")
@@ -52,12 +55,13 @@ def query(kg_dir: str, query_arg: str | None, fmt: str, timeout_s: float, limit:
     if query_arg is None:
         raise click.UsageError("missing QUERY (SPARQL text, @file.rq, - or a name from --list)")
     sparql = _read_query(query_arg)
-    result = run_query(open_store(kg_dir), sparql, timeout_s=timeout_s, limit=limit)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    click.echo(serialize(result, fmt, width=width), nl=False)
-    if result.kind != "ask":
-        more = f" (cut at --limit {limit})" if result.truncated else ""
-        warn(f"{len(result)} {'triples' if result.kind == 'graph' else 'rows'}{more}", quiet)
+    out = sys.stdout.buffer  # bytes: pyoxigraph writes its serialisations straight into it
+    written = stream_query(open_store(kg_dir), sparql, out, fmt, timeout_s=timeout_s, limit=limit, width=width)
+    out.flush()
+    if written.count is not None:
+        more = f" (cut at --limit {limit})" if written.truncated else ""
+        warn(f"{written.count} {'triples' if written.kind == 'graph' else 'rows'}{more}", quiet)
 
 
 def _read_query(arg: str) -> str:
