@@ -40,6 +40,7 @@ such as YASGUI. Updates (update= or an update as query) get 403.
 """
 from __future__ import annotations
 
+import ctypes
 import errno
 import html
 import io
@@ -56,6 +57,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -188,13 +190,13 @@ class Job:
 # fork is unsafe in a threaded server, and spawn re-imports the parent's __main__, which
 # fails for `python -` and re-runs unguarded scripts that embed the server.
 _WORKER_BOOT = ("import sys; from graph.server import worker_main; "
-                "worker_main(*map(int, sys.argv[1:4]), sys.argv[4])")
+                "worker_main(*map(int, sys.argv[1:5]), sys.argv[5])")
 
 
-def worker_main(fd: int, lifeline: int, memory_bytes: int, kg_dir: str) -> None:
+def worker_main(fd: int, lifeline: int, memory_bytes: int, server_pid: int, kg_dir: str) -> None:
     """Child process: open the store once, then answer jobs until the socket closes."""
     forbid_sockets()  # first, so that every thread started below inherits the filter
-    _exit_with_server(lifeline)
+    _exit_with_server(lifeline, server_pid)
     conn = Connection(fd)
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
@@ -213,9 +215,17 @@ def worker_main(fd: int, lifeline: int, memory_bytes: int, kg_dir: str) -> None:
         conn.send(_answer(store, job))
 
 
-def _exit_with_server(lifeline: int) -> None:
-    # Only the server holds the pipe's write end and never writes: the read returns b""
-    # when the server is gone, by exit or by any signal, SIGKILL included.
+def _exit_with_server(lifeline: int, server_pid: int) -> None:
+    # On Linux the kernel sends SIGKILL when the thread that started this process ends (the
+    # pool starts workers from one thread that lives as long as it does), GIL or no GIL.
+    if _PR_SET_PDEATHSIG is not None:
+        _PR_SET_PDEATHSIG(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != server_pid:  # the server died before that took effect
+            os._exit(0)
+
+    # Everywhere: only the server holds the pipe's write end and never writes, so the read
+    # returns b"" when the server is gone. This thread needs the GIL, which a query deep in
+    # pyoxigraph may hold for seconds: hence the signal first.
     def watch() -> None:
         try:
             os.read(lifeline, 1)
@@ -236,6 +246,18 @@ def _answer(store, job: Job) -> Answer | Failure:
         return Failure(TOO_BIG, "")  # the pool writes the message: it knows the limit
     except Exception as exc:  # a worker must survive any single query
         return Failure("QueryError", f"query failed: {exc}")
+
+
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PR_SET_PDEATHSIG = _prctl()
 
 
 @dataclass(eq=False)  # identity, so workers can live in a set
@@ -271,6 +293,9 @@ class WorkerPool:
         self._running = {"fast": 0, "slow": 0}
         self._closed = False
         self._lifeline_fds = os.pipe()  # the write end never leaves this process
+        # Every worker is started from this one long-lived thread: a worker's death signal
+        # fires when the thread that started it ends.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-spawner")
         self._lifeline = self._lifeline_fds[0]
         try:
             for worker in self._spawn_many(self._size + self._slow_size):
@@ -280,7 +305,7 @@ class WorkerPool:
             raise
 
     def _spawn_many(self, n: int) -> list[_Worker]:
-        starting = [self._start() for _ in range(n)]  # in parallel: each takes ~0.5 s
+        starting = [self._spawner.submit(self._start).result() for _ in range(n)]  # then ~0.5 s each, in parallel
         workers, error = [], None
         for process, conn in starting:
             try:
@@ -297,7 +322,7 @@ class WorkerPool:
         ours, theirs = socket.socketpair()
         memory = self.memory_mb << 20 if self.memory_mb > 0 else 0
         with theirs:
-            args = [str(theirs.fileno()), str(self._lifeline), str(memory), self._kg_dir]
+            args = [str(theirs.fileno()), str(self._lifeline), str(memory), str(os.getpid()), self._kg_dir]
             process = subprocess.Popen([sys.executable, "-c", _WORKER_BOOT, *args],
                                        pass_fds=[theirs.fileno(), self._lifeline], stdin=subprocess.DEVNULL,
                                        env={**os.environ, "RUST_BACKTRACE": "0"})  # one line, not pages
@@ -383,7 +408,7 @@ class WorkerPool:
         with self._spawn_lock:  # close() must not close the lifeline while a worker starts
             if self._closed:
                 return
-            started = self._start()
+            started = self._spawner.submit(self._start).result()
         try:
             worker = self._await_ready(*started)
         except ArxivKGError as exc:  # e.g. the store was deleted: the pool shrinks
@@ -434,6 +459,7 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in workers:
             worker.stop()
+        self._spawner.shutdown(wait=False)
         fds, self._lifeline_fds = self._lifeline_fds, ()  # never closed twice: numbers get reused
         for fd in fds:
             os.close(fd)
