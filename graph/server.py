@@ -576,9 +576,9 @@ _BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain
                   b"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nConnection: close\r\n"
                   b"Content-Length: " + str(len(_BUSY)).encode() + b"\r\n\r\n" + _BUSY)
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "[::1]"}
-# C0 controls and DEL as \xNN in log lines: a request line must not forge log entries or
-# send escape sequences to the terminal.
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+# C0 and C1 controls and DEL as \xNN in log lines: a request line (read as Latin-1) must not
+# forge log entries or send escape sequences (ESC, or C1's single-byte CSI) to the terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
 
 
 class BadRequest(Exception):

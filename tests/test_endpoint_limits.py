@@ -121,10 +121,10 @@ def test_any_host_is_served_when_bound_to_all_interfaces(sample_kg) -> None:
 
 def test_control_characters_are_escaped_in_the_log(sample_kg, capfd) -> None:
     with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=0)) as srv:
-        raw(srv, b"GET /\x1b[31mred\rforged HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        raw(srv, b"GET /\x1b[31mred\rforged\x9b2J HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     log = capfd.readouterr().err
-    assert "\\x1b[31mred\\x0dforged" in log
-    assert "\x1b" not in log and "\r" not in log
+    assert "\\x1b[31mred\\x0dforged\\x9b2J" in log
+    assert "\x1b" not in log and "\r" not in log and "\x9b" not in log
 
 
 @pytest.mark.parametrize("params, accept, media, rdf_format", [
