@@ -8,7 +8,12 @@ import click
 from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
 from arxiv_kg.progress import reporter, steps
 from exporters.base import DEFAULT_BASE_IRI
-from exporters.files import DEFAULT_BUILD_EXPORTS, ExportSpec, parse_specs, write_exports
+from exporters.files import (
+    DEFAULT_BUILD_EXPORTS,
+    ExportSpec,
+    parse_specs,
+    write_exports,
+)
 from graph.errors import InputError
 from graph.rdf.mapping import check_base_iri, ntriples_lines
 from graph.rdf.store import create_store, store_path

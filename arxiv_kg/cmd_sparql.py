@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.errors import InputError
 from graph.rdf.server import (
     DEFAULT_HOST,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_ROWS,
+    DEFAULT_MEMORY_MB,
     DEFAULT_PORT,
     DEFAULT_TIMEOUT_S,
     DEFAULT_WORKERS,
@@ -20,7 +23,7 @@ from graph.rdf.server import (
     start,
     stop,
 )
-from graph.rdf.store import FORMATS, open_store, run_query, serialize, shipped_queries
+from graph.rdf.store import FORMATS, open_store, shipped_queries, stream_query
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -29,9 +32,12 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 @kg_option
 @click.argument("query_arg", metavar="QUERY", required=False)
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), default="table", show_default=True,
-              help="table, or SPARQL results json/xml/csv/tsv; turtle/ntriples for CONSTRUCT/DESCRIBE.")
+              help="table, or SPARQL results json/xml/csv/tsv; turtle/ntriples/rdfxml/jsonld for "
+                   "CONSTRUCT/DESCRIBE. Every format streams; the table sizes its columns from "
+                   "the first 1,000 rows.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
-              default=DEFAULT_TIMEOUT_S, show_default=True, help="Stop the query after this many seconds.")
+              default=DEFAULT_TIMEOUT_S, show_default=True,
+              help="Stop the query after this many seconds, writing the answer included.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Print at most this many rows (or triples).")
 @click.option("--list", "list_queries", is_flag=True, help="List the shipped example queries and exit.")
@@ -59,12 +65,13 @@ def query(kg_dir: str, query_arg: str | None, fmt: str, timeout_s: float, limit:
     if query_arg is None:
         raise click.UsageError("missing QUERY (SPARQL text, @file.rq, - or a name from --list)")
     sparql = _read_query(query_arg)
-    result = run_query(open_store(kg_dir), sparql, timeout_s=timeout_s, limit=limit)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    click.echo(serialize(result, fmt, width=width), nl=False)
-    if result.kind != "ask":
-        more = f" (cut at --limit {limit})" if result.truncated else ""
-        warn(f"{len(result)} {'triples' if result.kind == 'graph' else 'rows'}{more}", quiet)
+    out = sys.stdout.buffer  # bytes: pyoxigraph writes its serialisations straight into it
+    written = stream_query(open_store(kg_dir), sparql, out, fmt, timeout_s=timeout_s, limit=limit, width=width)
+    out.flush()
+    if written.count is not None:
+        more = f" (cut at --limit {limit})" if written.truncated else ""
+        warn(f"{written.count} {'triples' if written.kind == 'graph' else 'rows'}{more}", quiet)
 
 
 def _read_query(arg: str) -> str:
@@ -95,17 +102,23 @@ def _read_query(arg: str) -> str:
 @click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
               help="Cap on rows (or triples) per answer; cut answers carry X-Result-Truncated: true.")
 @click.option("--workers", type=click.IntRange(min=1), default=DEFAULT_WORKERS,
-              show_default=True, help="Query worker processes (queries running at once).")
+              show_default=True, help="Queries that may start at once; as many again are kept "
+                                      "for queries that run long.")
+@click.option("--max-connections", type=click.IntRange(min=1), default=DEFAULT_MAX_CONNECTIONS,
+              show_default=True, help="Open connections at most; idle ones make room, busy ones get 503.")
+@click.option("--memory-limit", "memory_mb", type=click.IntRange(min=0), default=DEFAULT_MEMORY_MB,
+              show_default=True, help="MB of memory one query may use (503 past it); 0: no limit.")
 @quiet_option
 @domain_errors
 def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, workers: int,
-          quiet: bool) -> None:
+          max_connections: int, memory_mb: int, quiet: bool) -> None:
     """Serve the knowledge graph as a read-only SPARQL 1.1 endpoint.
 
-    GET or POST /sparql (query= or application/sparql-query), with content
-    negotiation (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples) and CORS, so
-    browser tools such as YASGUI can use it. Updates are refused. Open / in
-    a browser for a small query page. Requests are logged to stderr.
+    GET, HEAD or POST /sparql (query= or application/sparql-query), with
+    content negotiation (SPARQL JSON/XML/CSV/TSV; Turtle, N-Triples, RDF/XML,
+    JSON-LD) and CORS, so browser tools such as YASGUI can use it. Updates
+    and SERVICE are refused. Open / in a browser for a small query page.
+    Requests are logged to stderr.
 
     \b
     Example:
@@ -113,9 +126,10 @@ def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, wo
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
            http://127.0.0.1:7878/sparql
     """
-    options = ServerOptions(kg_dir=kg_dir, host=host, port=port, timeout_s=timeout_s,
-                            max_rows=max_rows, workers=workers, quiet=quiet)
+    options = ServerOptions(kg_dir=kg_dir, host=host, port=port, timeout_s=timeout_s, max_rows=max_rows,
+                            workers=workers, quiet=quiet, max_connections=max_connections, memory_mb=memory_mb)
     server = start(options)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server as cleanly as Ctrl-C
     if host not in ("127.0.0.1", "localhost", "::1"):
         warn(f"warning: listening on {host}: other machines can query this endpoint", quiet=False)
     click.echo(f"SPARQL endpoint at {server.url} (query page at {server.url[:-len('sparql')]}); "
@@ -126,6 +140,10 @@ def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, wo
         pass
     finally:
         stop(server)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS = [query, serve]

@@ -1,4 +1,4 @@
-"""What the safety check of a query (graph.store.checked_query, rdflib's parser) costs.
+"""What the safety check of a query (graph.rdf.store.checked_query, rdflib's parser) costs.
 
     python bench/bench_query_check.py [--runs 5]
 

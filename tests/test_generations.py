@@ -12,8 +12,15 @@ from pathlib import Path
 import pytest
 
 from graph.errors import KGNotFound
-from graph.generations import (CURRENT, GENERATIONS, KGBusy, KGCorrupt, open_current, verify,
-                               writing)
+from graph.generations import (
+    CURRENT,
+    GENERATIONS,
+    KGBusy,
+    KGCorrupt,
+    open_current,
+    verify,
+    writing,
+)
 
 
 def publish(kg: Path, files: dict[str, bytes], **extra) -> str:

@@ -178,7 +178,7 @@ def test_what_rdflib_cannot_read_is_refused_even_if_pyoxigraph_can() -> None:
 
 
 def test_too_deep_to_check_is_refused_not_crashed() -> None:
-    deep = "SELECT * " + "{ " * 1000 + "?s ?p ?o" + " }" * 1000
+    deep = "ASK { FILTER(" + "(" * 1000 + "1" + ")" * 1000 + ") }"  # the cheapest way past the limit
     with pytest.raises(QueryRefused, match="too deeply"):
         checked_query(deep)
     wide = "SELECT * { " + " . ".join(f"?s{i} ?p ?o" for i in range(500)) + " }"

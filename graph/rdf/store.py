@@ -13,7 +13,8 @@ process fetch arbitrary URLs. That refusal is decided on rdflib's parse of the q
 (`checked_query`); the threads and worker processes that run queries are also denied
 new sockets (`forbid_sockets`), so one layer failing is not enough.
 
-Result serialisation is pyoxigraph's own (SPARQL JSON/XML/CSV/TSV, Turtle, N-Triples);
+Result serialisation is pyoxigraph's own (SPARQL JSON/XML/CSV/TSV; Turtle, N-Triples,
+RDF/XML, JSON-LD);
 only the terminal table is formatted here.
 """
 from __future__ import annotations
@@ -29,10 +30,12 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
+from typing import BinaryIO
 from typing import Literal as Kind
 
 import pyoxigraph as ox
@@ -101,11 +104,14 @@ FORMATS: dict[str, OutputFormat] = {f.name: f for f in (
     OutputFormat("tsv", ox.QueryResultsFormat.TSV.media_type, _RESULTS),
     OutputFormat("turtle", ox.RdfFormat.TURTLE.media_type, frozenset({"graph"})),
     OutputFormat("ntriples", ox.RdfFormat.N_TRIPLES.media_type, frozenset({"graph"})),
+    OutputFormat("rdfxml", ox.RdfFormat.RDF_XML.media_type, frozenset({"graph"})),
+    OutputFormat("jsonld", ox.RdfFormat.JSON_LD.media_type, frozenset({"graph"})),
 )}
 
 _RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+_GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+                  "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
 
 
 # --- building and opening -------------------------------------------------------------
@@ -220,6 +226,7 @@ def open_store(kg_dir: str | os.PathLike[str]) -> ox.Store:
 _PARSE_RECURSION = 20_000
 _PARSE_STACK = 64 << 20
 _PARSE_LOCK = threading.Lock()  # pyparsing is not thread-safe, and the limit is global
+_CACHED_TEXT = 64 << 10
 
 
 def checked_query(sparql: str) -> str:
@@ -230,7 +237,8 @@ def checked_query(sparql: str) -> str:
     query that rdflib cannot parse is refused even if pyoxigraph could run it (fail closed).
     Text that is not SPARQL at all gets pyoxigraph's own syntax error.
     """
-    verdict = _vet(sparql)
+    # Only short texts are cached: 512 entries of the endpoint's 1 MB maximum would hold 512 MB.
+    verdict = _vet(sparql) if len(sparql) <= _CACHED_TEXT else _vet.__wrapped__(sparql)
     if isinstance(verdict, QueryError):
         raise type(verdict)(*verdict.args)  # a fresh exception: the cached one stays clean
     return verdict
@@ -375,19 +383,84 @@ def _pyoxigraph_syntax_error(sparql: str) -> str | None:
 
 def execute(store: ox.Store, sparql: str, *, limit: int | None = None) -> QueryResult:
     """Run a read-only query to completion in this thread; at most `limit` rows/triples."""
-    sparql = checked_query(sparql)
-    try:
-        answer = store.query(sparql, prefixes=PREFIXES)
+    with _evaluating(store, sparql) as answer:
         if isinstance(answer, ox.QueryBoolean):
             return QueryResult(kind="ask", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             return _select_result(answer, limit)
         triples = tuple(islice(answer, None if limit is None else limit + 1))
+    return QueryResult(kind="graph", triples=triples[:limit], truncated=_over(triples, limit))
+
+
+@contextmanager
+def _evaluating(store: ox.Store, sparql: str) -> Iterator[ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples]:
+    """pyoxigraph's lazy answer to a checked query; its errors as QueryError subclasses."""
+    sparql = checked_query(sparql)
+    try:
+        yield store.query(sparql, prefixes=PREFIXES)
     except SyntaxError as exc:
         raise QuerySyntaxError(_syntax_message(str(exc), sparql)) from None
+    except BrokenPipeError:  # the reader of the output left: not the query's fault
+        raise
     except (OSError, RuntimeError, ValueError) as exc:
         raise QueryError(f"query failed: {_one_line(str(exc))}") from None
-    return QueryResult(kind="graph", triples=triples[:limit], truncated=_over(triples, limit))
+
+
+@dataclass(frozen=True)
+class Written:
+    """What write_answer wrote: `count` rows or triples (None where pyoxigraph wrote them)."""
+
+    kind: Kind["select", "ask", "graph"]
+    count: int | None
+    truncated: bool
+
+
+def write_answer(store: ox.Store, sparql: str, out: BinaryIO, fmt: str, *, limit: int | None = None,
+                 width: int | None = None) -> Written:
+    """Run a read-only query and write its answer to `out` as `fmt`, row by row.
+
+    Memory stays flat whatever the answer's size: pyoxigraph serialises its own lazy
+    answer, or, with `limit`, a capped stream of it; the table pads its columns from its
+    first TABLE_SAMPLE rows. A format that does not fit the query form is refused before
+    anything is written.
+    """
+    spec = _format(fmt)
+    with _evaluating(store, sparql) as answer:
+        kind = "ask" if isinstance(answer, ox.QueryBoolean) else \
+            "select" if isinstance(answer, ox.QuerySolutions) else "graph"
+        _check_fits(spec, kind)
+        if kind == "ask":
+            out.write(serialize(QueryResult(kind="ask", boolean=bool(answer)), fmt))
+            return Written("ask", None, False)
+        header = tuple(v.value for v in answer.variables) if kind == "select" else ("subject", "predicate", "object")
+        rows = _Capped(answer if kind == "graph" else (tuple(sol[n] for n in header) for sol in answer), limit)
+        if fmt == "table":
+            cells = ((t.subject, t.predicate, t.object) for t in rows) if kind == "graph" else rows
+            out.writelines(line.encode("utf-8") for line in table_lines(header, cells, width=width))
+        elif kind == "graph":
+            ox.serialize(rows, out, _GRAPH_FORMATS[fmt], prefixes=PREFIXES)
+        elif limit is None:
+            answer.serialize(out, _RESULT_FORMATS[fmt])  # all in pyoxigraph: twice as fast, uncounted
+            return Written("select", None, False)
+        else:
+            _solutions(header, rows).serialize(out, _RESULT_FORMATS[fmt])
+    return Written(kind, rows.count, rows.truncated)
+
+
+class _Capped:
+    """The first `limit` items of an iterable (all if None), counted; `truncated` if more were left."""
+
+    def __init__(self, items: Iterable, limit: int | None) -> None:
+        self._items, self._limit = items, limit
+        self.count, self.truncated = 0, False
+
+    def __iter__(self) -> Iterator:
+        for item in self._items:
+            if self._limit is not None and self.count >= self._limit:
+                self.truncated = True
+                return
+            self.count += 1
+            yield item
 
 
 def _select_result(answer: ox.QuerySolutions, limit: int | None) -> QueryResult:
@@ -404,7 +477,18 @@ def _over(items: tuple, limit: int | None) -> bool:
 
 def run_query(store: ox.Store, sparql: str, *, timeout_s: float | None = None,
               limit: int | None = None) -> QueryResult:
-    """`execute` with a time limit and no network, for one-shot processes such as the CLI.
+    """`execute` with a time limit and no network, for one-shot processes such as the CLI."""
+    return _in_query_thread(lambda: execute(store, sparql, limit=limit), timeout_s)
+
+
+def stream_query(store: ox.Store, sparql: str, out: BinaryIO, fmt: str, *, timeout_s: float | None = None,
+                 limit: int | None = None, width: int | None = None) -> Written:
+    """`write_answer` with a time limit (writing included) and no network, for the CLI."""
+    return _in_query_thread(lambda: write_answer(store, sparql, out, fmt, limit=limit, width=width), timeout_s)
+
+
+def _in_query_thread(work, timeout_s: float | None):
+    """work() in a thread that cannot open sockets, given up after `timeout_s`.
 
     pyoxigraph cannot cancel a query, but it releases the GIL while evaluating, so the
     query runs in a daemon thread that is abandoned on timeout: the caller reports the
@@ -414,24 +498,24 @@ def run_query(store: ox.Store, sparql: str, *, timeout_s: float | None = None,
     """
     box: dict[str, object] = {}
 
-    def work() -> None:
+    def run() -> None:
         try:
             forbid_sockets()
-            box["result"] = execute(store, sparql, limit=limit)
+            box["result"] = work()
         except BaseException as exc:  # handed to the caller's thread below
             # without its traceback and context, whose frames hold pyoxigraph objects that
             # must not be dropped outside this thread
             exc.__context__ = None
             box["error"] = exc.with_traceback(None)
 
-    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
+    worker = threading.Thread(target=run, name="sparql-query", daemon=True)
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
         raise QueryTimeout(f"query stopped after {timeout_s:g} s (time limit)")
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
-    return box["result"]  # type: ignore[return-value]
+    return box["result"]
 
 
 def forbid_sockets() -> bool:
@@ -509,32 +593,39 @@ def _one_line(text: str, width: int = 200) -> str:
 
 def serialize(result: QueryResult, fmt: str, *, width: int | None = None) -> bytes:
     """Render `result` as one of FORMATS; `width` truncates the table for a terminal."""
-    spec = FORMATS.get(fmt)
-    if spec is None:
-        raise FormatError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
-    if result.kind not in spec.kinds:
-        valid = [n for n, f in FORMATS.items() if result.kind in f.kinds]
-        form = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
-        raise FormatError(f"format {fmt!r} does not fit a {form} query; use one of {', '.join(valid)}")
+    _check_fits(_format(fmt), result.kind)
     if fmt == "table":
         return render_table(result, width=width).encode("utf-8")
     if result.kind == "graph":
         return ox.serialize(result.triples, format=_GRAPH_FORMATS[fmt], prefixes=_used_prefixes(result))
-    return _as_solutions(result).serialize(format=_RESULT_FORMATS[fmt])
+    if result.kind == "ask":
+        return ox.parse_query_results(b"true" if result.boolean else b"false",
+                                      ox.QueryResultsFormat.TSV).serialize(format=_RESULT_FORMATS[fmt])
+    return _solutions(result.variables, result.rows).serialize(format=_RESULT_FORMATS[fmt])
 
 
-def _as_solutions(result: QueryResult) -> ox.QuerySolutions | ox.QueryBoolean:
+def _format(fmt: str) -> OutputFormat:
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        raise FormatError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    return spec
+
+
+def _check_fits(spec: OutputFormat, kind: str) -> None:
+    if kind not in spec.kinds:
+        valid = [n for n, f in FORMATS.items() if kind in f.kinds]
+        form = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
+        raise FormatError(f"format {spec.name!r} does not fit a {form} query; use one of {', '.join(valid)}")
+
+
+def _solutions(variables: tuple[str, ...], rows: Iterable[tuple[Term | None, ...]]) -> ox.QuerySolutions:
     # pyoxigraph only serialises its own result objects; SPARQL TSV writes every term in
     # its exact N-Triples form (str(term)), so parsing it back is lossless and lets the
-    # library's serialisers handle the materialised, possibly capped, answer.
-    if result.kind == "ask":
-        text = "true" if result.boolean else "false"
-    else:
-        header = "\t".join(f"?{v}" for v in result.variables)
-        body = "".join("\t".join("" if t is None else str(t) for t in row) + "\n"
-                       for row in result.rows)
-        text = f"{header}\n{body}"
-    return ox.parse_query_results(text.encode("utf-8"), ox.QueryResultsFormat.TSV)
+    # library's serialisers handle a capped or materialised answer, read lazily.
+    header = "\t".join(f"?{v}" for v in variables) + "\n"
+    lines = ("\t".join("" if t is None else str(t) for t in row) + "\n" for row in rows)
+    stream = io.BufferedReader(_LineStream(chain([header], lines)), buffer_size=1 << 16)
+    return ox.parse_query_results(stream, ox.QueryResultsFormat.TSV)
 
 
 def _used_prefixes(result: QueryResult) -> dict[str, str]:
@@ -564,22 +655,43 @@ def term_text(term: Term | None) -> str:
     return str(term)
 
 
+TABLE_SAMPLE = 1000  # rows that set the table's column widths; later rows are not held
+
+
 def render_table(result: QueryResult, *, width: int | None = None) -> str:
     """Aligned plain-text table; with `width`, the widest columns are cut to fit."""
     if result.kind == "ask":
         return ("true" if result.boolean else "false") + "\n"
     if result.kind == "graph":
-        header = ("subject", "predicate", "object")
-        rows = [(tr.subject, tr.predicate, tr.object) for tr in result.triples]
+        header: tuple[str, ...] = ("subject", "predicate", "object")
+        rows: Iterable = ((tr.subject, tr.predicate, tr.object) for tr in result.triples)
     else:
         header, rows = result.variables, result.rows
-    cells = [[term_text(t) for t in row] for row in rows]
+    return "".join(table_lines(header, rows, width=width))
+
+
+def table_lines(header: tuple[str, ...], rows: Iterable[tuple[Term | None, ...]], *,
+                width: int | None = None) -> Iterator[str]:
+    """The table's lines, streamed: widths and alignment come from the first TABLE_SAMPLE
+    rows; a longer cell further down is cut to fit `width`, or else printed whole."""
+    rows = iter(rows)
+    sample = list(islice(rows, TABLE_SAMPLE))
+    cells = [[term_text(t) for t in row] for row in sample]
     widths = _fit([max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)], width)
-    numeric = [bool(rows) and all(_is_number(r[i]) for r in rows if r[i] is not None)
+    numeric = [bool(sample) and all(_is_number(r[i]) for r in sample if r[i] is not None)
                for i in range(len(header))]
-    lines = [table_line(header, widths, [False] * len(header)), "  ".join("-" * w for w in widths)]
-    lines += [table_line(r, widths, numeric) for r in cells]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    yield _line(header, widths, [False] * len(header))
+    yield _line(["-" * w for w in widths], widths, numeric)
+    for row in cells:
+        yield _line(row, widths, numeric)
+    del sample, cells
+    for row in rows:
+        texts = [term_text(t) for t in row]
+        yield _line(texts, widths if width else [max(w, len(t)) for w, t in zip(widths, texts)], numeric)
+
+
+def _line(cells: list[str] | tuple[str, ...], widths: list[int], right: list[bool]) -> str:
+    return table_line(cells, widths, right).rstrip() + "\n"
 
 
 def _is_number(term: Term) -> bool:
