@@ -242,8 +242,8 @@ def quoted_ids(nodes: Iterable[Any]) -> dict[Any, str]:
 
 # --- NMTOKEN ids (GraphML) ---------------------------------------------------------------
 
-# ASCII only: validators disagree on which non-ASCII characters a name may hold (XML 1.0
-# 4th edition tables in Xerces and libxml2, 5th edition elsewhere), ASCII they all accept.
+# ASCII only: validators differ on which non-ASCII characters a name may hold (XML 1.0's
+# 4th and 5th editions list different ones); ASCII letters and digits they all accept.
 _NMTOKEN_SAFE = re.compile(r"[^A-Za-z0-9.:-]")
 
 
