@@ -17,6 +17,9 @@
   an edge starts when both ends exist. No ``end``: nothing disappears, so Gephi's
   timeline plays the graph's growth. Graphs with no dates are written static.
 
+Node ids are the nodes' own (GEXF ids are ``xs:string``; XML-forbidden characters escaped
+as ``\\uXXXX``), so two nodes whose ids print the same (1 and "1") would share one.
+
 What GEXF cannot carry here: dates finer than a day, nested values, and parallel edges.
 Attribute names Gephi reserves (id, start, end, ...) are renamed ``<name>_value``.
 """
@@ -144,9 +147,8 @@ def _header(graph: nx.Graph, *, dynamic: bool) -> str:
     edge_type = "directed" if graph.is_directed() else "undirected"
     mode = 'mode="dynamic" timeformat="date"' if dynamic else 'mode="static"'
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<gexf xmlns="{NS}" xmlns:viz="{NS_VIZ}"'
-            ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-            f' xsi:schemaLocation="{NS} {NS}/gexf.xsd" version="1.3">\n'
+            # no xsi:schemaLocation: GEXF 1.3's RELAX NG schema allows no such attribute
+            f'<gexf xmlns="{NS}" xmlns:viz="{NS_VIZ}" version="1.3">\n'
             '  <meta>\n    <creator>arxiv-kg</creator>\n'
             f'    <description>{"knowledge graph" if graph.is_directed() else "co-author network"}'
             '</description>\n  </meta>\n'

@@ -5,15 +5,22 @@ stream: keys first, then nodes in id order, then edges in (source, target) order
 
 Encoding (shared with GEXF, see :mod:`exporters.xmltext`):
 
-* every node has ``label`` (its id when it has none) and ``type`` (``Node`` when it has none);
+* node ids are ``xs:NMTOKEN``, as the GraphML schema requires: the node's own id with every
+  character outside ``[A-Za-z0-9.:-]`` written ``_HEX_`` (``author:a v subramanyam`` ->
+  ``author:a_20_v_20_subramanyam``, see :func:`exporters.xmltext.nmtoken`); the node's own
+  id is the ``node_id`` data value. Edges have no ids;
+* every node has ``node_id``, ``label`` (its id when it has none) and ``type`` (``Node`` when
+  it has none);
 * one ``<key>`` per attribute, with one ``attr.type``: boolean, int, long, double or string.
   Node keys are named after the attribute (``id="label"``), edge keys get an ``edge_``
   prefix (``id="edge_type"``), because GraphML key ids share one namespace;
 * absent values (None, "", empty tuples, NaN) are left out, never written empty;
 * tuples and lists are one string, items joined with ``;`` (``versions`` = ``1;2;3``);
-* characters XML 1.0 forbids are removed from values (and escaped as ``\\uXXXX`` in ids);
+* characters XML 1.0 forbids are removed from values (and escaped as ``\\uXXXX`` in ``node_id``);
+* ``attr.name`` is a NMTOKEN too: other characters in attribute names become ``_``;
 * attribute names that Gephi turns into visual properties or ids (x, y, z, size, r, g, b,
-  color, id, ...) are renamed ``<name>_value`` so they stay data columns.
+  color, id, ...) are renamed ``<name>_value`` so they stay data columns; so is a node
+  attribute named ``node_id``.
 
 What GraphML cannot carry here: nested values (dicts are written as their text), the
 difference between a tuple and a ``;``-joined string, and parallel edges (multigraphs are
@@ -30,13 +37,14 @@ from exporters.xmltext import (
     Column,
     TextSink,
     attr,
+    clean_id,
     encoded,
     escape_text,
     infer_kinds,
     make_columns,
+    nmtoken_ids,
     node_label,
     node_type,
-    quoted_ids,
     sorted_edges,
     sorted_nodes,
 )
@@ -52,6 +60,8 @@ _NODE_RESERVED = frozenset({"x", "y", "z", "xpos", "ypos", "size", "r", "g", "b"
 _EDGE_RESERVED = frozenset({"id", "edgeid", "edgelabel", "r", "g", "b", "color", "d7",
                             "timeset", "interval"})
 _REQUIRED = ("label", "type")  # always present on nodes, always strings
+# The node's own id: GraphML ids must be NMTOKENs, so the id attribute holds an escaped form.
+NODE_ID = Column(name="node_id", title="node_id", key="node_id", kind="string")
 
 
 def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
@@ -61,10 +71,10 @@ def write(graph: nx.Graph, fh: BinaryIO, options: ExportOptions) -> None:
     node_cols, edge_cols = _columns(graph)
     out = TextSink(fh)
     out.write(_HEADER)
-    out.write("".join(_key_line(col, "node") for col in node_cols))
+    out.write("".join(_key_line(col, "node") for col in sorted([NODE_ID, *node_cols], key=_by_key)))
     out.write("".join(_key_line(col, "edge") for col in edge_cols))
     out.write(f'  <graph id="G" edgedefault="{"directed" if graph.is_directed() else "undirected"}">\n')
-    ids = quoted_ids(nodes)
+    ids = nmtoken_ids(nodes)
     _write_nodes(out, graph, ids, node_cols, options)
     _write_edges(out, graph, ids, edge_cols, options)
     out.write("  </graph>\n</graphml>\n")
@@ -77,7 +87,8 @@ def _write_nodes(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
     label_key, type_key = (by_name.pop(name).key for name in _REQUIRED)
     for n, node_id in tracked(ids.items(), label="GraphML nodes", total=len(ids), options=options):
         data = graph.nodes[n]
-        out.write(f"    <node id={node_id}>\n"
+        out.write(f'    <node id="{node_id}">\n'
+                  f'      <data key="{NODE_ID.key}">{escape_text(clean_id(str(n)))}</data>\n'
                   f'      <data key="{label_key}">{escape_text(node_label(n, data))}</data>\n'
                   f'      <data key="{type_key}">{escape_text(node_type(data))}</data>\n'
                   f"{_data_lines(encoded(data, by_name))}    </node>\n")
@@ -88,7 +99,7 @@ def _write_edges(out: TextSink, graph: nx.Graph, ids: dict, columns: list[Column
     edges = tracked(sorted_edges(graph, list(ids)), label="GraphML edges",
                     total=graph.number_of_edges(), options=options)
     for u, v, data in edges:
-        head = f"    <edge source={ids[u]} target={ids[v]}"
+        head = f'    <edge source="{ids[u]}" target="{ids[v]}"'
         body = _data_lines(encoded(data, by_name))
         out.write(f"{head}>\n{body}    </edge>\n" if body else f"{head}/>\n")
 
@@ -97,10 +108,16 @@ def _columns(graph: nx.Graph) -> tuple[list[Column], list[Column]]:
     node_kinds = infer_kinds(graph.nodes[n] for n in graph)
     node_kinds.update(dict.fromkeys(_REQUIRED, "string"))
     edge_kinds = infer_kinds(data for _, _, data in graph.edges(data=True))
-    used: set[str] = set()
-    node_cols = make_columns(node_kinds, reserved=_NODE_RESERVED, key_prefix="", used_keys=used)
-    edge_cols = make_columns(edge_kinds, reserved=_EDGE_RESERVED, key_prefix="edge_", used_keys=used)
+    used = {NODE_ID.key}
+    node_cols = make_columns(node_kinds, reserved=_NODE_RESERVED | {NODE_ID.title}, key_prefix="",
+                             used_keys=used, token_titles=True)
+    edge_cols = make_columns(edge_kinds, reserved=_EDGE_RESERVED, key_prefix="edge_", used_keys=used,
+                             token_titles=True)
     return node_cols, edge_cols
+
+
+def _by_key(col: Column) -> str:
+    return col.key
 
 
 def _key_line(col: Column, domain: str) -> str:

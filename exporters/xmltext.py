@@ -173,12 +173,16 @@ def encoded(data: Mapping[str, Any], columns: Mapping[str, Column]) -> list[tupl
 
 
 def make_columns(kinds: Mapping[str, str], *, reserved: frozenset[str], key_prefix: str,
-                 used_keys: set[str]) -> list[Column]:
-    """Columns sorted by name; reserved names get a ``_value`` suffix, keys stay unique."""
+                 used_keys: set[str], token_titles: bool = False) -> list[Column]:
+    """Columns sorted by name; reserved names get a ``_value`` suffix, keys stay unique.
+
+    With `token_titles`, titles are NMTOKENs like keys (GraphML's ``attr.name`` must be one).
+    """
     columns = []
     titles: set[str] = set()
     for name in sorted(kinds, key=str):
-        title = _unique(f"{name}_value" if str(name).lower() in reserved else str(name), titles)
+        base = _nmtoken(str(name)) if token_titles else str(name)
+        title = _unique(f"{base}_value" if base.lower() in reserved else base, titles)
         key = _unique(key_prefix + _nmtoken(title), used_keys)
         columns.append(Column(name=name, title=title, key=key, kind=kinds[name]))
     return columns
@@ -234,6 +238,43 @@ class TextSink:
 def quoted_ids(nodes: Iterable[Any]) -> dict[Any, str]:
     """Node -> its quoted XML id, computed once rather than at every edge end."""
     return {n: quote(clean_id(str(n))) for n in nodes}
+
+
+# --- NMTOKEN ids (GraphML) ---------------------------------------------------------------
+
+# ASCII only: validators differ on which non-ASCII characters a name may hold (XML 1.0's
+# 4th and 5th editions list different ones); ASCII letters and digits they all accept.
+_NMTOKEN_SAFE = re.compile(r"[^A-Za-z0-9.:-]")
+
+
+def nmtoken(text: str) -> str:
+    """`text` as an ASCII xs:NMTOKEN, reversibly: every other character is written ``_HEX_``.
+
+    ``author:a v subramanyam`` -> ``author:a_20_v_20_subramanyam``. ``_`` itself is escaped
+    (``_5F_``), so a ``_`` always opens an escape and distinct texts stay distinct. The empty
+    text gives "" (not a NMTOKEN): :func:`nmtoken_ids` gives it one.
+    """
+    return _NMTOKEN_SAFE.sub(lambda m: f"_{ord(m.group()):02X}_", text)
+
+
+def nmtoken_ids(nodes: Iterable[Any]) -> dict[Any, str]:
+    """Node -> a unique NMTOKEN id: :func:`nmtoken` of its text.
+
+    Nodes whose texts are equal (1 and "1"), or empty, get ``_x2``, ``_x3``... appended
+    (``_x1`` for the first empty one). No text encodes to such an id: after a whole
+    encoding a ``_`` opens an escape, and ``x`` is no hex digit.
+    """
+    ids: dict[Any, str] = {}
+    taken: set[str] = set()
+    for n in nodes:
+        base = nmtoken(str(n))
+        token, k = base or "_x1", 1
+        while token in taken:
+            k += 1
+            token = f"{base}_x{k}"
+        taken.add(token)
+        ids[n] = token
+    return ids
 
 
 def sorted_nodes(graph: nx.Graph) -> list[Any]:

@@ -17,6 +17,7 @@ from graph.model.records import Author, Corpus, Link, Paper
 from graph.tables.kg import build_graph
 
 G_NS = "{http://graphml.graphdrawing.org/xmlns}"
+ASCII_NMTOKEN = re.compile(r"[A-Za-z0-9._:-]+")
 X_NS = "{http://gexf.net/1.3}"
 V_NS = "{http://gexf.net/1.3/viz}"
 FORBIDDEN = "\x00\x01\x08\x0b\x0c\x0e\x1b\x1f\ufffe\uffff\ud800\udfff"
@@ -86,9 +87,17 @@ def coauthor_network() -> nx.Graph:
 
 
 def read_graphml_both(data: bytes, tmp_path: Path) -> tuple[nx.Graph, igraph.Graph]:
+    """networkx's reading keyed by the nodes' own ids (node_id, then dropped), and igraph's.
+
+    GraphML ids are escaped NMTOKENs; node_id carries the id the graph had.
+    """
     path = tmp_path / "g.graphml"
     path.write_bytes(data)
-    return nx.read_graphml(path), igraph.Graph.Read_GraphML(str(path))
+    back = nx.read_graphml(path)
+    assert all(ASCII_NMTOKEN.fullmatch(n) for n in back)
+    own = {n: attrs.pop("node_id") for n, attrs in back.nodes(data=True)}
+    assert len(set(own.values())) == len(own)
+    return nx.relabel_nodes(back, own), igraph.Graph.Read_GraphML(str(path))
 
 
 # --- GraphML ---------------------------------------------------------------------------
@@ -109,7 +118,7 @@ def test_graphml_sample_reads_back_in_igraph(sample_graph, tmp_path):
     _, ig = read_graphml_both(write(graphml, sample_graph), tmp_path)
     assert ig.is_directed()
     assert (ig.vcount(), ig.ecount()) == (sample_graph.number_of_nodes(), sample_graph.number_of_edges())
-    by_id = {v["id"]: v for v in ig.vs}
+    by_id = {v["node_id"]: v for v in ig.vs}
     assert set(by_id) == set(sample_graph)
     for n, data in sample_graph.nodes(data=True):
         vertex = by_id[n]
@@ -119,7 +128,7 @@ def test_graphml_sample_reads_back_in_igraph(sample_graph, tmp_path):
         if data.get("in_corpus"):
             assert vertex["version"] == data["version"]
             assert vertex["versions"] == expected_value(data["versions"])
-    edges = {(ig.vs[e.source]["id"], ig.vs[e.target]["id"]): e for e in ig.es}
+    edges = {(ig.vs[e.source]["node_id"], ig.vs[e.target]["node_id"]): e for e in ig.es}
     assert set(edges) == set(sample_graph.edges)
     for (u, v), e in edges.items():
         want = sample_graph.edges[u, v]
@@ -189,7 +198,7 @@ def test_graphml_mixed_columns_widen(tmp_path):
     assert back.nodes["a"]["flag"] == "true" and back.nodes["b"]["flag"] == "maybe"
     assert back.nodes["a"]["big"] == 2**40
     assert "score" not in back.nodes["a"] and back.nodes["b"]["score"] == 0.5
-    assert ig.vs.find(id="a")["big"] == 2**40
+    assert ig.vs.find(node_id="a")["big"] == 2**40
 
 
 def test_graphml_coauthor_network_is_undirected_and_typed(tmp_path):
@@ -357,7 +366,7 @@ def test_hostile_text_survives_graphml(tmp_path):
     g = build_graph(hostile_corpus())
     back, ig = read_graphml_both(write(graphml, g), tmp_path)
     _check_hostile(g, back)
-    assert ig.vs.find(id="paper:2105.00001")["title"] == strip_forbidden(HOSTILE)
+    assert ig.vs.find(node_id="paper:2105.00001")["title"] == strip_forbidden(HOSTILE)
 
 
 def test_hostile_text_survives_gexf():
