@@ -24,7 +24,8 @@ def data():
         "bars": [int(50 * 1.2 ** (y - 1995)) for y in years],
         "lines": {f"Author {i}": [rng.randint(0, 20) for _ in years] for i in range(10)},
         "lotka": [(k, max(1, int(100000 / k ** 2.1))) for k in range(1, 200)],
-        "nodes": [(rng.random(), rng.random(), rng.randint(0, 7), rng.random()) for _ in range(100)],
+        "nodes": [(rng.random(), rng.random(), rng.randint(0, 7), rng.random())
+                  for _ in range(100)],
         "edges": [(rng.randrange(100), rng.randrange(100)) for _ in range(300)],
         "heat": [[rng.random() for _ in range(20)] for _ in range(20)],
     }

@@ -17,8 +17,10 @@ from click.testing import CliRunner
 from arxiv_kg.cli import main
 from graph.analysis.projection import project
 from graph.model.records import Corpus
-from graph.report import counts, quality
+from graph.report import counts, figures, quality
 from graph.report.selection import Filters, select
+from graph.tables.persist import write_table
+from graph.tables.schema import REJECTED as REJECTED_TABLE
 
 SECTIONS = ["overview", "production", "authors", "collaboration", "categories", "code", "quality"]
 
@@ -94,6 +96,9 @@ def report(sample_report: Path) -> Path:
 
 
 QUALITY = {"merged": {"split twins": 3}, "flagged": {"count": 1, "examples": ["X"]}}
+REJECTED = [{"file": "a.md", "line": 0, "reason": "empty file"},
+            {"file": "b.md", "line": 12, "reason": "a line of 2,000,000 characters"},
+            {"file": "c.md", "line": 0, "reason": "empty file"}]
 FILTERS = ["--since", "2021", "--category", "cs.LG", "--max-authors", "10"]
 
 
@@ -107,6 +112,8 @@ def filtered(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
             (kg / f.name).write_bytes(f.read_bytes())
     summary = json.loads((sample_kg / "summary.json").read_text())
     (kg / "summary.json").write_text(json.dumps({**summary, "quality": QUALITY}))
+    write_table(pa.Table.from_pylist(REJECTED, schema=REJECTED_TABLE.schema),
+                kg / REJECTED_TABLE.file)
     return run(CliRunner(), "report", "--kg", str(kg), "-o", "-", *FILTERS, "--quiet").stdout
 
 
@@ -209,6 +216,18 @@ def test_bad_input_is_one_line_without_traceback(sample_kg: Path, runner: CliRun
                  ok=False)
     assert message in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_rejected_records_are_listed_by_reason(filtered: str) -> None:
+    assert parsed(filtered).tables["rejected-reasons"] == [
+        ["empty file", "2", "a.md:0, c.md:0"], ["a line of N characters", "1", "b.md:12"]]
+
+
+def test_count_axes_have_whole_distinct_ticks() -> None:
+    svg = figures.svg("t", lambda: figures.ranked_bars([("", (("a", 2), ("b", 1)), "n", "{:,}")]))
+    ticks = re.findall(r">([\d,.]+)</text>", svg)
+    labels = ticks[:-2]  # the last two are the bars' own values
+    assert labels == sorted(set(labels), key=float) and all("." not in t for t in labels)
 
 
 def test_lotka_fits_an_exact_power_law() -> None:

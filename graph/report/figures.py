@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
+from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
 from graph.report.counts import Lotka, Ranked
 from graph.report.network import CoauthorNetwork
@@ -75,7 +75,7 @@ def period_bars(periods: Sequence[str], values: Sequence[float], unit: str, ylab
                 ) -> Figure:
     fig, (ax,) = _figure(2.5)
     ax.bar(range(len(periods)), values, color=BAR, width=0.8)
-    ax.yaxis.set_major_formatter(_THOUSANDS)
+    _counts(ax.yaxis)
     _period_ticks(ax, periods)
     ax.set_xlabel(f"{unit} of first publication (UTC)")
     ax.set_ylabel(ylabel)
@@ -126,7 +126,7 @@ def ranked_bars(panels: Sequence[Panel]) -> Figure:
                         va="center", fontsize=6.5)
         ax.set_xmargin(0.15)
         if fmt == "{:,}":
-            ax.xaxis.set_major_formatter(_THOUSANDS)
+            _counts(ax.xaxis)
         ax.grid(axis="y", visible=False)
         ax.set_title(title, loc="left")
         ax.set_xlabel(xlabel)
@@ -188,6 +188,12 @@ def component_sizes(sizes: Sequence[tuple[int, int]]) -> Figure:
     ax.set_xlabel("component size (authors, log scale)")
     ax.set_ylabel("components of that size (log scale)")
     return fig
+
+
+def _counts(axis) -> None:
+    """Whole numbers with thousands separators: no tick at 0.5 of a paper."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(_THOUSANDS)
 
 
 def _plain_log(ax) -> None:
