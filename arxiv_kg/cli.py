@@ -15,6 +15,7 @@ LAZY_COMMANDS = {
     "path": "arxiv_kg.cmd_analysis",
     "export": "arxiv_kg.cmd_export",
     "query": "arxiv_kg.cmd_sparql", "serve": "arxiv_kg.cmd_sparql",
+    "report": "arxiv_kg.cmd_report",
 }
 
 

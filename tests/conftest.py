@@ -29,6 +29,15 @@ def sample_kg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_report(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HTML report of the sample KG, written by `arxiv-kg report`."""
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    result = CliRunner().invoke(main, ["report", "--kg", str(sample_kg), "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
 def sample_corpus(sample_kg: Path) -> Corpus:
     return load_corpus(sample_kg)
 
