@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
+from arxiv_kg.common import DEFAULT_KG, check_out_folder, domain_errors, quiet_option, warn
 from arxiv_kg.progress import progress, reporter
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs, write_exports
@@ -51,6 +51,7 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
       cat 20210531.md | arxiv-kg build - --out /tmp/kg --formats none --no-store
     """
     specs = parse_specs(formats)  # a typo fails before any work is done
+    check_out_folder(out_dir)
     check_base_iri(base_iri)
     sources = list(inputs) or [str(sample_dir())]
     corpus = read_corpus(sources, lambda files, n: progress(files, length=n, label="Reading digests",
