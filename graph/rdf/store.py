@@ -284,7 +284,10 @@ def run_query(store: ox.Store, sparql: str, *, timeout_s: float | None = None,
         try:
             box["result"] = execute(store, sparql, limit=limit)
         except BaseException as exc:  # handed to the caller's thread below
-            box["error"] = exc
+            # Without their tracebacks: those hold the frames, and so the pyoxigraph results,
+            # which PyO3 reports (one more stderr line) when they die in another thread.
+            exc.__context__ = None
+            box["error"] = exc.with_traceback(None)
 
     worker = threading.Thread(target=work, name="sparql-query", daemon=True)
     worker.start()
