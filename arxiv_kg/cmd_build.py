@@ -56,7 +56,8 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     sources = list(inputs) or [str(sample_dir())]
     corpus = read_corpus(sources, lambda files, n: progress(files, length=n, label="Reading digests",
                                                              quiet=quiet))
-    _report_rejections(corpus.rejected, quiet)
+    _report(corpus.rejected, "rejected", quiet)
+    _report(corpus.notices, "warning", quiet)
     if not corpus.papers:
         raise InputError(f"no usable records in {', '.join(sources)}"
                          + (f" (first problem: {corpus.rejected[0]})" if corpus.rejected else ""))
@@ -80,11 +81,11 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
         raise click.ClickException(f"{len(corpus.rejected)} rejected (--strict)")
 
 
-def _report_rejections(rejected, quiet: bool) -> None:
-    for r in rejected[:MAX_REJECTIONS_SHOWN]:
-        warn(f"rejected: {r}", quiet)
-    if len(rejected) > MAX_REJECTIONS_SHOWN:
-        warn(f"... and {len(rejected) - MAX_REJECTIONS_SHOWN} more (see summary.json)", quiet)
+def _report(problems, kind: str, quiet: bool) -> None:
+    for r in problems[:MAX_REJECTIONS_SHOWN]:
+        warn(f"{kind}: {r}", quiet)
+    if len(problems) > MAX_REJECTIONS_SHOWN:
+        warn(f"... and {len(problems) - MAX_REJECTIONS_SHOWN} more (see summary.json)", quiet)
 
 
 def _timed(step, label: str, quiet: bool):

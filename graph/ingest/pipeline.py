@@ -9,7 +9,7 @@ from graph.ingest.merge import merge_records
 from graph.ingest.names import variant_groups
 from graph.ingest.normalise import normalise
 from graph.ingest.parse import Source, expand_inputs, parse_bytes, read_digest
-from graph.model.records import Corpus, RawRecord, Record, Rejected, SourceFile
+from graph.model.records import Corpus, Notice, RawRecord, Record, Rejected, SourceFile
 
 Progress = Callable[[Iterable[Source], int], Iterable[Source]]
 
@@ -28,6 +28,8 @@ def _read(inputs: Iterable[str], progress: Progress) -> Corpus:
     files, rejected = expand_inputs(inputs)
     records: list[Record] = []
     sources: list[SourceFile] = []
+    notices = [Notice(f.label, 0, f.note) for f in files if f.note]
+    controls = 0
     for source in progress(files, len(files)):
         data = read_digest(source)
         if isinstance(data, Rejected):
@@ -35,12 +37,17 @@ def _read(inputs: Iterable[str], progress: Progress) -> Corpus:
             continue
         kept, before = len(records), len(rejected)
         for item in parse_bytes(data, source.label):
-            result = normalise(item) if isinstance(item, RawRecord) else item
-            (rejected if isinstance(result, Rejected) else records).append(result)
+            if isinstance(item, RawRecord):
+                controls += item.controls
+                item = normalise(item)
+            (rejected if isinstance(item, Rejected) else records).append(item)
         sources.append(SourceFile(source.label, len(data), hashlib.sha256(data).hexdigest(),
                                   len(records) - kept, len(rejected) - before))
     papers, authors = merge_records(records)
+    notices.extend(n for r in records for n in r.notices)
     return Corpus(papers=papers, authors=authors, variants=variant_groups(authors),
                   rejected=tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
-                  files=len(files), records=len(records), sources=tuple(sources))
+                  files=len(files), records=len(records), sources=tuple(sources),
+                  notices=tuple(sorted(notices, key=lambda n: (n.file, n.line, n.message))),
+                  controls_removed=controls)
 

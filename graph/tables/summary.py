@@ -24,6 +24,8 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "mentions": sum(len(p.mentions) for p in papers),
         "author_variant_groups": len(corpus.variants),
         "rejected": [asdict(r) for r in corpus.rejected],
+        "warnings": [asdict(n) for n in corpus.notices],
+        "control_characters_removed": corpus.controls_removed,
     }
 
 
@@ -36,5 +38,5 @@ def human_summary(summary: dict[str, Any]) -> str:
              f"{summary['mentions']:,} paper mentions",
              f"{summary['author_variant_groups']:,} groups of likely author variants "
              f"(listed in variants.json, not merged)",
-             f"{len(summary['rejected']):,} rejected"]
+             f"{len(summary['rejected']):,} rejected, {len(summary['warnings']):,} kept with a warning"]
     return "\n".join(lines)
