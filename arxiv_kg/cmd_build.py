@@ -5,7 +5,13 @@ from pathlib import Path
 
 import click
 
-from arxiv_kg.common import DEFAULT_KG, domain_errors, quiet_option, warn
+from arxiv_kg.common import (
+    DEFAULT_KG,
+    check_out_folder,
+    domain_errors,
+    quiet_option,
+    warn,
+)
 from arxiv_kg.progress import reporter, steps
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import (
@@ -59,11 +65,13 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
       cat 20210531.md | arxiv-kg build - --out /tmp/kg --formats none --no-store
     """
     specs = parse_specs(formats)  # a typo fails before any work is done
+    check_out_folder(out_dir)
     check_base_iri(base_iri)
     sources = list(inputs) or [str(sample_dir())]
     out, step = Path(out_dir), steps(quiet)
     with staged(sources, out, jobs=jobs, steps=step) as found:
-        _report_rejections(found.rejected, quiet)
+        _report(found.rejected, "rejected", quiet)
+        _report(found.notices, "warning", quiet)
         if not found.records:
             raise InputError(f"no usable records in {', '.join(sources)}"
                              + (f" (first problem: {found.rejected[0]})" if found.rejected else ""))
@@ -93,11 +101,11 @@ def _exports_and_store(out: Path, specs: list[ExportSpec], store: bool, base_iri
     return written
 
 
-def _report_rejections(rejected, quiet: bool) -> None:
-    for r in rejected[:MAX_REJECTIONS_SHOWN]:
-        warn(f"rejected: {r}", quiet)
-    if len(rejected) > MAX_REJECTIONS_SHOWN:
-        warn(f"... and {len(rejected) - MAX_REJECTIONS_SHOWN} more (see summary.json)", quiet)
+def _report(problems, kind: str, quiet: bool) -> None:
+    for r in problems[:MAX_REJECTIONS_SHOWN]:
+        warn(f"{kind}: {r}", quiet)
+    if len(problems) > MAX_REJECTIONS_SHOWN:
+        warn(f"... and {len(problems) - MAX_REJECTIONS_SHOWN} more (see summary.json)", quiet)
 
 
 COMMANDS = [build]

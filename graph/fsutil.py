@@ -22,9 +22,13 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # Writers that go through a handle (pyarrow, the exporters) raise a bare
+            # "No space left on device"; the user needs to know which file it hit.
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         raise
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 from graph.ingest.names import author_key, variant_groups
 from graph.ingest.parse import expand_inputs
 from graph.ingest.pipeline import read_file
-from graph.model.records import Author, Corpus, Paper, Record, SourceFile
+from graph.model.records import Author, Corpus, Notice, Paper, Record, SourceFile
 from graph.tables import schema as s
 from graph.tables.persist import save_summary, save_variants, write_table
 from graph.tables.staging import CHILDREN
@@ -31,16 +31,22 @@ def read_corpus(inputs: Iterable[str]) -> Corpus:
     files, rejected = expand_inputs(inputs)
     records: list[Record] = []
     sources: list[SourceFile] = []
+    notices: list[Notice] = []
+    controls = 0
     for source in files:
         read = read_file(source)
         records.extend(read.records)
         rejected.extend(read.rejected)
+        notices.extend(read.notices)
+        controls += read.controls
         if read.source is not None:
             sources.append(read.source)
     papers, authors = merge_records(records)
     return Corpus(papers=papers, authors=authors, variants=variant_groups(authors),
                   rejected=tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
-                  files=len(files), records=len(records), sources=tuple(sources))
+                  files=len(files), records=len(records), sources=tuple(sources),
+                  notices=tuple(sorted(notices, key=lambda n: (n.file, n.line, n.message))),
+                  controls_removed=controls)
 
 
 def build_reference(inputs: Iterable[str], out: Path) -> Corpus:
@@ -144,5 +150,7 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "mentions": sum(len(p.mentions) for p in papers),
         "author_variant_groups": len(corpus.variants),
         "rejected": [asdict(r) for r in corpus.rejected],
+        "warnings": [asdict(n) for n in corpus.notices],
+        "control_characters_removed": corpus.controls_removed,
     }
 

@@ -11,7 +11,7 @@ from graph.ingest.normalise import (
     parse_dois,
     parse_timestamp,
 )
-from graph.model.records import Paper, RawRecord, Record, Rejected
+from graph.model.records import Notice, Paper, RawRecord, Record, Rejected
 
 FIELDS = {"Arxiv ID": "http://arxiv.org/abs/2105.14656v2", "DOI": "None",
           "Categories": "**eess.IV**, cs.CV, cs.LG", "Published": "2021-05-31 00:49:34+00:00",
@@ -90,8 +90,17 @@ def test_malformed_timestamp_rejects_the_record(value):
 def test_updated_defaults_to_published_and_is_checked():
     assert paper(Updated="").updated == "2021-05-31T00:49:34+00:00"
     assert paper(Updated=FIELDS["Published"]).updated == "2021-05-31T00:49:34+00:00"
-    r = make(Updated="2021-02-30 00:00:00+00:00")
-    assert isinstance(r, Rejected) and r.reason.startswith("malformed Updated timestamp")
+    assert make().notices == ()
+
+
+@pytest.mark.parametrize("value", ["2021-02-30 00:00:00+00:00", "soon", "None"])
+def test_a_malformed_updated_keeps_the_record_with_a_notice(value):
+    r = make(Updated=value)
+    assert isinstance(r, Record) and r.paper.updated == r.paper.published == "2021-05-31T00:49:34+00:00"
+    if value == "None":  # absent, as everywhere in digests: nothing to warn about
+        assert r.notices == ()
+    else:
+        assert r.notices == (Notice("d.md", 7, f"malformed Updated timestamp {value!r}; using Published"),)
 
 
 def test_none_means_absent_and_whitespace_is_collapsed():
@@ -99,7 +108,7 @@ def test_none_means_absent_and_whitespace_is_collapsed():
     assert (r.comment, r.journal_ref, r.dois, r.title) == (None, "IEEE TPAMI", (), "A Title with space")
 
 
-@pytest.mark.parametrize("missing", ["Arxiv ID", "Published", "Authors"])
+@pytest.mark.parametrize("missing", ["Arxiv ID", "Published", "Authors", "Summary"])
 def test_truncated_record_is_rejected(missing):
     r = make(**{missing: ""})
     assert isinstance(r, Rejected) and r.reason == f"truncated record: no {missing}"

@@ -1,9 +1,23 @@
 """The digest reader: record splitting, continuation lines and bad input."""
 from __future__ import annotations
 
+import io
+import os
+import threading
+
+import pytest
 from conftest import digest, record
 
-from graph.ingest.parse import MAX_LINE, Source, expand_inputs, parse_bytes
+from graph.errors import printable
+from graph.ingest import parse as parse_module
+from graph.ingest.parse import (
+    MAX_LINE,
+    Source,
+    expand_inputs,
+    parse_bytes,
+    parse_file,
+    read_digest,
+)
 from graph.model.records import RawRecord, Rejected
 
 
@@ -91,3 +105,62 @@ def test_a_joined_continuation_can_make_a_field_line():
     # Joining comes first, so "-" then "  **Journal**: ..." is the field line "- **Journal**: ...".
     (item,) = parse("### T\n- **Arxiv ID**: 2105.00001v1\n- **Comment**: x\n-\n  **Journal**: IEEE\n")
     assert item.fields == {"Arxiv ID": "2105.00001v1", "Comment": "x", "Journal": "IEEE"}
+
+
+def test_files_outside_the_working_folder_are_labelled_by_name_and_told_apart(tmp_path, monkeypatch):
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "day.md").write_text("x")
+    (tmp_path / "c" / "own.md").write_text("x")
+    monkeypatch.chdir(tmp_path / "c")
+    files, _ = expand_inputs([str(tmp_path / "a" / "day.md"), "../b/day.md", "./own.md"])
+    assert [f.label for f in files] == ["a/day.md", "b/day.md", "own.md"]
+
+
+def test_a_pipe_named_as_an_input_is_read(tmp_path):
+    fifo = tmp_path / "day.md"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=(digest(record()),))
+    writer.start()
+    (source,), problems = expand_inputs([str(fifo)])
+    items = list(parse_file(source))
+    writer.join()
+    assert problems == [] and [type(i) for i in items] == [RawRecord]
+
+
+def test_stdin_beyond_the_size_bound_is_refused_not_read_whole(monkeypatch):
+    monkeypatch.setattr(parse_module, "MAX_FILE", 100)
+    monkeypatch.setattr(parse_module, "_CHUNK", 16)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * 101)))
+    assert "larger than" in read_digest(Source("-", "<stdin>")).reason
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x" * 100)))
+    assert read_digest(Source("-", "<stdin>")) == b"x" * 100
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_utf16_and_utf32_are_decoded_like_utf8(codec):
+    text = digest(record("2105.00001v1", title="Über Bäume"), record("2105.00002v1"))
+    assert parse(text.encode(codec)) == parse(text)
+
+
+def test_a_nul_before_a_record_mark_does_not_hide_the_record():
+    text = digest(record("2105.00001v1"), record("2105.00002v1")).replace("\n### ", "\n\x00### ")
+    items = parse(text)
+    assert [i.fields["Arxiv ID"][-12:] for i in items] == ["2105.00001v1", "2105.00002v1"]
+    assert [i.controls for i in items] == [1, 1]  # each NUL counts for the record it begins
+
+
+def test_a_record_cut_inside_its_last_line_is_rejected():
+    text = digest(record("2105.00001v1"), record("2105.00002v1")).rstrip("\n")
+    items = parse(text)
+    assert isinstance(items[0], RawRecord)
+    assert items[1] == Rejected("day.md", 15, "record cut off at end of file (no newline after its last line)")
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("plain.md", "plain.md"), ("Über.md", "Über.md"), ("a\nb.md", "a\\x0ab.md"), ("a\x1b[31m.md", "a\\x1b[31m.md"),
+    ("bad-\udcff.md", "bad-\\xff.md"), ("line\u2028sep.md", "line\\u2028sep.md"), ("c1-\x85.md", "c1-\\x85.md"),
+])
+def test_printable_escapes_what_could_split_or_forge_a_line(name, shown):
+    assert printable(name) == shown
+    assert len(printable(name).splitlines()) == 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
 from conftest import digest, record
 from hypothesis import given, settings
@@ -61,6 +62,8 @@ def read_naively(text: str, label: str) -> list:
         if i:
             items.append(naive_record(chunk, label, line))
         line += chunk.count("\n") + 1
+    if not text.endswith("\n"):  # a file cut inside its last record
+        items[-1] = Rejected(label, items[-1].line, "record cut off at end of file (no newline after its last line)")
     return items
 
 
@@ -88,7 +91,24 @@ LINE = st.sampled_from(["- **A**: x", "- **B**:", "- **C**: y  ", "- **D", "  z"
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(st.lists(LINE, max_size=12).map("\n".join), min_size=1, max_size=3))
-def test_parser_agrees_with_the_literal_reading(bodies):
-    text = "# Arxiv Papers in cs.CV on 2021-05-31\n" + "\n".join(f"### T\n{b}" for b in bodies)
+@given(st.lists(st.lists(LINE, max_size=12).map("\n".join), min_size=1, max_size=3), st.sampled_from(["", "\n"]))
+def test_parser_agrees_with_the_literal_reading(bodies, end):
+    text = "# Arxiv Papers in cs.CV on 2021-05-31\n" + "\n".join(f"### T\n{b}" for b in bodies) + end
     assert list(parse_bytes(text.encode(), "p.md")) == read_naively(text, "p.md")
+
+
+CONTROL = st.sampled_from([chr(c) for c in range(32) if chr(c) not in "\t\n\r"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=0), CONTROL), max_size=8))
+def test_control_characters_are_removed_and_counted(insertions):
+    clean = digest(record("2105.00001v1"), record("2105.00002v1", comment="two\n  lines"))
+    body = clean.index("\n") + 1  # anywhere after the header line, record marks included
+    spots = sorted(((body + pos % (len(clean) - body), char) for pos, char in insertions), reverse=True)
+    text = clean
+    for at, char in spots:
+        text = text[:at] + char + text[at:]
+    items = list(parse_bytes(text.encode(), "p.md"))
+    assert [replace(i, controls=0) for i in items] == list(parse_bytes(clean.encode(), "p.md"))
+    assert sum(i.controls for i in items) == len(insertions)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from graph.ingest.normalise import normalise
 from graph.ingest.parse import Source, parse_bytes, read_digest
-from graph.model.records import RawRecord, Record, Rejected, SourceFile
+from graph.model.records import Notice, RawRecord, Record, Rejected, SourceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,18 +17,25 @@ class FileRead:
     records: tuple[Record, ...]
     rejected: tuple[Rejected, ...]
     source: SourceFile | None
+    notices: tuple[Notice, ...] = ()  # records and files kept with a warning
+    controls: int = 0  # C0 control characters removed from its records
 
 
 def read_file(source: Source) -> FileRead:
     """Parse and normalise one digest; bad records and files become `rejected` entries."""
     data = read_digest(source)
     if isinstance(data, Rejected):
-        return FileRead((), (data,), None)
+        return FileRead((), (data,), None, (Notice(source.label, 0, source.note),) if source.note else ())
     records: list[Record] = []
     rejected: list[Rejected] = []
+    notices = [Notice(source.label, 0, source.note)] if source.note else []
+    controls = 0
     for item in parse_bytes(data, source.label):
-        result = normalise(item) if isinstance(item, RawRecord) else item
-        (rejected if isinstance(result, Rejected) else records).append(result)
+        if isinstance(item, RawRecord):
+            controls += item.controls
+            item = normalise(item)
+        (rejected if isinstance(item, Rejected) else records).append(item)
+    notices.extend(n for r in records for n in r.notices)
     return FileRead(tuple(records), tuple(rejected),
                     SourceFile(source.label, len(data), hashlib.sha256(data).hexdigest(),
-                               len(records), len(rejected)))
+                               len(records), len(rejected)), tuple(notices), controls)

@@ -17,6 +17,18 @@ class Rejected:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Something odd about a record or file that was kept anyway (a warning), with where."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class RawRecord:
     """One `### title` block as read from a digest: field name -> joined value."""
 
@@ -24,6 +36,7 @@ class RawRecord:
     line: int
     title: str
     fields: dict[str, str] = field(hash=False, compare=True)
+    controls: int = 0  # C0 control characters removed from the block (NUL, ESC, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +84,7 @@ class Record:
 
     paper: Paper
     author_names: tuple[str, ...]  # repaired display spellings, in order (paper.authors: keys)
+    notices: tuple[Notice, ...] = ()  # what was repaired to keep it (a bad Updated, controls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +119,5 @@ class Corpus:
     files: int = 0
     records: int = 0
     sources: tuple[SourceFile, ...] = ()
+    notices: tuple[Notice, ...] = ()  # records and files kept with a warning
+    controls_removed: int = 0  # C0 control characters removed from records

@@ -503,8 +503,8 @@ def _in_query_thread(work, timeout_s: float | None):
             forbid_sockets()
             box["result"] = work()
         except BaseException as exc:  # handed to the caller's thread below
-            # without its traceback and context, whose frames hold pyoxigraph objects that
-            # must not be dropped outside this thread
+            # Without their tracebacks: those hold the frames, and so the pyoxigraph results,
+            # which PyO3 reports (one more stderr line) when they die in another thread.
             exc.__context__ = None
             box["error"] = exc.with_traceback(None)
 

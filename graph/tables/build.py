@@ -20,7 +20,13 @@ from graph.ingest.names import variant_groups
 from graph.tables import engine
 from graph.tables import schema as s
 from graph.tables.ingest import Staged, Steps, no_steps
-from graph.tables.persist import read_table, save_summary, save_variants, write_batches, write_table
+from graph.tables.persist import (
+    read_table,
+    save_summary,
+    save_variants,
+    write_batches,
+    write_table,
+)
 from graph.tables.staging import CHILDREN
 from graph.tables.summary import summarise
 
@@ -51,7 +57,8 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) ->
                 out / s.SOURCES.file)
     write_table(pa.Table.from_pylist([asdict(r) for r in found.rejected], schema=s.REJECTED.schema),
                 out / s.REJECTED.file)
-    summary = summarise(out, files=found.files, variant_groups=groups)
+    summary = summarise(out, files=found.files, variant_groups=groups, notices=found.notices,
+                        controls=found.controls)
     save_summary(summary, out)
     return summary
 

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph.gcpause import paused_gc
-from graph.ingest.parse import Source, expand_inputs, read_source
+from graph.ingest.parse import Source, expand_inputs, read_digest
 from graph.ingest.pipeline import read_file
-from graph.model.records import Rejected, SourceFile
+from graph.model.records import Notice, Rejected, SourceFile
 from graph.tables.staging import record_batch
 
 Report = Callable[[int, int], None]  # (done, total)
@@ -58,6 +58,8 @@ class Staged:
     records: int  # records kept, in all files
     sources: tuple[tuple[int, SourceFile], ...]  # (place in the input order, file), by file
     rejected: tuple[Rejected, ...]  # sorted by file, line and reason
+    notices: tuple[Notice, ...] = ()  # kept with a warning, sorted by file, line and message
+    controls: int = 0  # C0 control characters removed from records
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class _Done:
     records: int
     sources: tuple[tuple[int, SourceFile], ...]
     rejected: tuple[Rejected, ...]
+    notices: tuple[Notice, ...]
+    controls: int
 
 
 @contextlib.contextmanager
@@ -103,15 +107,17 @@ def stage(inputs: list[str], folder: Path, *, jobs: int, steps: Steps = no_steps
     rejected.extend(r for d in done for r in d.rejected)
     return Staged(folder, len(sources), sum(d.records for d in done),
                   tuple(sorted((s for d in done for s in d.sources), key=lambda s: (s[1].file, s[0]))),
-                  tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))))
+                  tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
+                  tuple(sorted((n for d in done for n in d.notices),
+                               key=lambda n: (n.file, n.line, n.message))),
+                  sum(d.controls for d in done))
 
 
 def _spooled(source: Source, folder: Path, place: int) -> Source:
     """Standard input, read here and kept in the staging folder: workers have no stdin."""
-    try:
-        data = read_source(source.path)
-    except OSError:
-        return source  # the worker reports it
+    data = read_digest(source)
+    if isinstance(data, Rejected):
+        return source  # the worker reads it again and reports it
     spool = folder / f"stdin-{place}.md"
     spool.write_bytes(data)
     return Source(str(spool), source.label)
@@ -163,4 +169,6 @@ def _stage_task(folder: str, task: _Task) -> _Done:
                            **STAGING_OPTIONS)
     return _Done(len(task.files), len(records),
                  tuple((place, read.source) for place, read in reads if read.source is not None),
-                 tuple(r for _, read in reads for r in read.rejected))
+                 tuple(r for _, read in reads for r in read.rejected),
+                 tuple(n for _, read in reads for n in read.notices),
+                 sum(read.controls for _, read in reads))

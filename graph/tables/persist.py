@@ -88,7 +88,20 @@ def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None) 
     if not path.is_file():
         raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
                          f"run `arxiv-kg build --out {kg_dir}` first")
-    return pq.read_table(path, columns=columns)
+    try:
+        table = pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as exc:  # truncated, overwritten, unreadable
+        raise _damaged(path, kg_dir, str(exc)) from None
+    missing = set(columns or s.TABLES[name].schema.names) - set(table.column_names)
+    if missing:
+        raise _damaged(path, kg_dir, f"no column {', '.join(sorted(missing))}")
+    return table
+
+
+def _damaged(path: Path, kg_dir: str | Path, reason: str) -> KGNotFound:
+    reason = " ".join(reason.split())[:200]
+    return KGNotFound(f"{path} is damaged or not written by this version ({reason}); rebuild "
+                      f"the knowledge graph with `arxiv-kg build <digests> --out {kg_dir}`")
 
 
 def load_corpus(kg_dir: str | Path) -> Corpus:
@@ -151,4 +164,9 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def _read_json(path: Path, default: Any) -> Any:
-    return orjson.loads(path.read_bytes()) if path.is_file() else default
+    if not path.is_file():
+        return default
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise _damaged(path, path.parent, str(exc)) from None

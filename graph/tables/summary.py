@@ -1,17 +1,21 @@
 """The counts that `build` reports and writes to summary.json."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from graph.model.records import Notice
 from graph.tables import schema as s
 from graph.tables.persist import read_table
 
 
-def summarise(kg_dir: str | Path, *, files: int, variant_groups: int) -> dict[str, Any]:
+def summarise(kg_dir: str | Path, *, files: int, variant_groups: int,
+              notices: Sequence[Notice] = (), controls: int = 0) -> dict[str, Any]:
     """The counts, from the tables as written (`files`: digests found, readable or not)."""
     kg = Path(kg_dir)
 
@@ -38,6 +42,8 @@ def summarise(kg_dir: str | Path, *, files: int, variant_groups: int) -> dict[st
         "mentions": rows("mentions"),
         "author_variant_groups": variant_groups,
         "rejected": read_table(kg, "rejected").to_pylist(),
+        "warnings": [asdict(n) for n in notices],
+        "control_characters_removed": controls,
     }
 
 
@@ -50,5 +56,5 @@ def human_summary(summary: dict[str, Any]) -> str:
              f"{summary['mentions']:,} paper mentions",
              f"{summary['author_variant_groups']:,} groups of likely author variants "
              f"(listed in variants.json, not merged)",
-             f"{len(summary['rejected']):,} rejected"]
+             f"{len(summary['rejected']):,} rejected, {len(summary['warnings']):,} kept with a warning"]
     return "\n".join(lines)
