@@ -81,7 +81,8 @@ def test_json_is_byte_identical_across_processes(sample_kg: Path) -> None:
 
 def test_authors_ranks_by_the_measure_and_matches_metrics(runner: CliRunner, sample_kg: Path,
                                                           network: nx.Graph) -> None:
-    doc = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "10", "--by", "degree")
+    doc = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "10", "--by", "degree",
+                  "--columns", "all")
     rows = doc["rows"]
     assert [r["rank"] for r in rows] == list(range(1, 11))
     degrees = [r["degree"] for r in rows]
@@ -97,9 +98,10 @@ def test_authors_ranks_by_the_measure_and_matches_metrics(runner: CliRunner, sam
 
 
 def test_authors_reports_sampling_beside_the_result(runner: CliRunner, sample_kg: Path) -> None:
-    doc = as_json(runner, "authors", "--kg", str(sample_kg), "--k", "50", "--seed", "9")
+    args = ["--kg", str(sample_kg), "--k", "50", "--seed", "9", "--by", "betweenness"]
+    doc = as_json(runner, "authors", *args)
     assert doc["path_measures"] == {"exact": False, "k": 50, "seed": 9}
-    table = run(runner, "authors", "--kg", str(sample_kg), "--k", "50", "--seed", "9").stdout
+    table = run(runner, "authors", *args).stdout
     assert "estimated from 50 sampled sources (seed 9)" in table
     everyone = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "0")
     assert len(everyone["rows"]) == everyone["authors"] == 1216

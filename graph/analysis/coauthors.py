@@ -1,0 +1,287 @@
+"""The co-author network of a KG folder under a set of filters, and what is asked of it:
+measures, network figures, components, ego networks and chains of joint papers.
+
+``open_coauthors`` answers from the KG's cache (graph.analysis.cache) when the same filters
+were projected before, else projects the Parquet tables and keeps the result there. Measures
+go through the same cache (measures.Network.disk), so each is computed once per KG.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph.analysis import measures as metrics
+from graph.analysis.cache import Cache, entry_key
+from graph.analysis.filters import Filters
+from graph.analysis.lookup import AuthorIndex
+from graph.analysis.projection import (
+    DEFAULT_MAX_PAIRS,
+    CorpusProjection,
+    Projection,
+    Tables,
+    project_tables,
+)
+from graph.tables.persist import read_table
+
+if TYPE_CHECKING:
+    import igraph as ig
+    import networkx as nx
+    import scipy.sparse as sp
+
+_NODES = pa.schema([("key", pa.string()), ("label", pa.string()), ("papers", pa.int64())])
+
+
+def read_tables(kg_dir: str | Path, filters: Filters) -> Tables:
+    """The columns a projection with these filters reads from the KG folder."""
+    return Tables(
+        papers=read_table(kg_dir, "papers", ["arxiv_id", "published", "primary_category"]),
+        authorships=read_table(kg_dir, "authorships", ["arxiv_id", "author_key"]),
+        authors=read_table(kg_dir, "authors", ["key", "name"]),
+        categories=(read_table(kg_dir, "categories", ["arxiv_id", "category"])
+                    if filters.category is not None and not filters.primary_only else None))
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One projection's folder in the cache: the Disk a measures.Network keeps results on."""
+
+    cache: Cache
+    key: str
+
+    def load_table(self, name: str) -> pa.Table | None:
+        return self.cache.read_table(self.key, name)
+
+    def save_table(self, name: str, table: pa.Table) -> None:
+        self.cache.write_table(self.key, name, table)
+
+    def load_json(self, name: str) -> Any:
+        return self.cache.read_json(self.key, name)
+
+    def save_json(self, name: str, obj: Any) -> None:
+        self.cache.write_json(self.key, name, obj)
+
+
+def open_coauthors(kg_dir: str | Path, filters: Filters, *, cache: Cache,
+                   hooks: metrics.Hooks = metrics.Hooks(),
+                   max_pairs: int = DEFAULT_MAX_PAIRS) -> Coauthors:
+    entry = CacheEntry(cache, entry_key({"projection": filters.as_dict()}))
+    proj = _load(entry, filters)
+    if proj is None:
+        proj = project_tables(read_tables(kg_dir, filters), filters, max_pairs=max_pairs)
+        _save(entry, proj)
+    return Coauthors(proj, kg_dir=kg_dir, disk=entry, hooks=hooks)
+
+
+def _save(entry: CacheEntry, proj: Projection) -> None:
+    entry.save_table("nodes", pa.table({"key": proj.keys, "label": proj.labels,
+                                        "papers": proj.paper_counts}, schema=_NODES))
+    entry.save_table("edges", pa.table({"source": proj.sources, "target": proj.targets,
+                                        "papers": proj.edge_papers, "weight": proj.edge_weights}))
+    entry.save_table("papers", pa.table({"arxiv_id": proj.paper_ids}))
+    entry.save_json("projection", {"papers_left_out": proj.papers_left_out,  # written last
+                                   "papers_filtered_out": proj.papers_filtered_out})
+
+
+def _load(entry: CacheEntry, filters: Filters) -> Projection | None:
+    meta = entry.load_json("projection")
+    if not isinstance(meta, dict):
+        return None
+    nodes, edges, papers = (entry.load_table(n) for n in ("nodes", "edges", "papers"))
+    if nodes is None or edges is None or papers is None:
+        return None
+    return Projection(
+        keys=tuple(nodes["key"].to_pylist()), labels=tuple(nodes["label"].to_pylist()),
+        paper_counts=nodes["papers"].to_numpy(), sources=edges["source"].to_numpy(),
+        targets=edges["target"].to_numpy(), edge_papers=edges["papers"].to_numpy(),
+        edge_weights=edges["weight"].to_numpy(), paper_ids=papers["arxiv_id"].combine_chunks(),
+        papers_left_out=meta["papers_left_out"],
+        papers_filtered_out=meta["papers_filtered_out"], filters=filters)
+
+
+@dataclass(frozen=True)
+class Ego:
+    """An author's ego network: who is within `depth` steps, and its size."""
+
+    author: int  # node index
+    depth: int
+    members: np.ndarray  # node indices within depth, the author included
+    distances: np.ndarray  # per member
+    edges: int  # edges among the members
+
+
+class Coauthors:
+    """A co-author network with its measures. ``projection`` holds the arrays; ``to_networkx``
+    and ``to_igraph`` give graphs; ``measures``, ``stats`` and the rest compute on demand."""
+
+    def __init__(self, projection: Projection, *, kg_dir: str | Path | None = None,
+                 disk: metrics.Disk | None = None, hooks: metrics.Hooks = metrics.Hooks()) -> None:
+        self.projection = projection
+        self.kg_dir = kg_dir
+        self._disk = disk
+        self._hooks = hooks
+
+    def __len__(self) -> int:
+        return len(self.projection.keys)
+
+    def to_networkx(self) -> nx.Graph:
+        return self.projection.to_networkx()
+
+    def to_igraph(self) -> ig.Graph:
+        return self.projection.to_igraph()
+
+    def nodes(self) -> pa.Table:
+        """key, name and papers of every author in the network."""
+        proj = self.projection
+        return pa.table({"key": proj.keys, "name": proj.labels, "papers": proj.paper_counts})
+
+    def edges(self) -> pa.Table:
+        """One row per co-author pair: both keys, joint papers and weight."""
+        proj = self.projection
+        keys = pa.array(proj.keys, pa.string())
+        return pa.table({"source": keys.take(proj.sources), "target": keys.take(proj.targets),
+                         "papers": proj.edge_papers, "weight": proj.edge_weights})
+
+    @cached_property
+    def network(self) -> metrics.Network:
+        net = metrics.Network.of(self.projection)
+        net.disk = self._disk
+        net.hooks = self._hooks
+        return net
+
+    def sampling(self, k: int | None, seed: int) -> metrics.Sampling:
+        return self.network.sampling(k, seed)
+
+    def measures(self, names: Sequence[str] = metrics.DEFAULT_COLUMNS, *, k: int | None = None,
+                 seed: int = metrics.DEFAULT_SEED) -> metrics.Analysis:
+        """The named per-author measures (see graph.analysis.measures), each computed once."""
+        return metrics.analyse(self.network, k=k, seed=seed, measures=names)
+
+    def measures_table(self, names: Sequence[str] = metrics.DEFAULT_COLUMNS, *,
+                       k: int | None = None, seed: int = metrics.DEFAULT_SEED) -> pa.Table:
+        """key, name and the named measures as an Arrow table (``.to_pandas()`` for pandas)."""
+        columns = self.measures(names, k=k, seed=seed).columns
+        table = self.nodes().select(["key", "name"])
+        for name, values in columns.items():
+            table = table.append_column(name, pa.array(values))
+        return table
+
+    def stats(self, *, k: int | None = None, seed: int = metrics.DEFAULT_SEED) -> dict[str, object]:
+        return metrics.network_stats(self.network, k=k, seed=seed)
+
+    def largest_components(self, top: int) -> list[dict[str, object]]:
+        """The `top` largest components (0: all): id, size and their best-published author."""
+        membership = self.network.membership
+        if not len(membership):
+            return []
+        papers = self.projection.paper_counts
+        # per component, the first node with the most papers
+        order = np.lexsort((np.arange(len(membership)), -papers, membership))
+        firsts = order[np.r_[True, np.diff(membership[order]) != 0]]
+        sizes = np.bincount(membership)
+        chosen = firsts[:top] if top else firsts
+        return [{"component": int(membership[i]), "size": int(sizes[membership[i]]),
+                 "example": self.projection.labels[i]} for i in chosen]
+
+    @cached_property
+    def _authors(self) -> AuthorIndex:
+        if self.kg_dir is None:
+            raise ValueError("name look-up needs the KG folder")
+        return AuthorIndex(read_table(self.kg_dir, "authors", ["key", "name", "spellings",
+                                                                "papers"]))
+
+    def find(self, name: str) -> int:
+        """The node index of the author `name` names (see graph.analysis.lookup)."""
+        index = self.projection.index
+        if name in index:
+            return index[name]
+        return index[self._authors.find(name, among=index)]
+
+    @cached_property
+    def _adjacency(self) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        proj = self.projection
+        n = len(proj.keys)
+        ends = (np.concatenate([proj.sources, proj.targets]),
+                np.concatenate([proj.targets, proj.sources]))
+        edge = np.tile(np.arange(len(proj.sources)), 2)
+        return sp.csr_matrix((edge + 1, ends), shape=(n, n))  # data: edge index + 1
+
+    def ego(self, author: int, depth: int) -> Ego:
+        """Everyone within `depth` steps of `author` (breadth-first over the sparse adjacency)."""
+        distance = np.full(len(self), -1, dtype=np.int64)
+        distance[author] = 0
+        frontier = np.array([author])
+        for step in range(1, depth + 1):
+            reached = np.unique(self._adjacency[frontier].indices)
+            frontier = reached[distance[reached] < 0]
+            if not len(frontier):
+                break
+            distance[frontier] = step
+        members = np.flatnonzero(distance >= 0)
+        inside = distance >= 0
+        proj = self.projection
+        edges = int((inside[proj.sources] & inside[proj.targets]).sum())
+        return Ego(author, depth, members, distance[members], edges)
+
+    def edge_between(self, a: int, b: int) -> int | None:
+        """The index of the edge joining nodes a and b, if any."""
+        found = self._adjacency[a, b]
+        return int(found) - 1 if found else None
+
+    def degree(self, node: int) -> int:
+        return int(self.network.degree[node])
+
+    def chain(self, a: int, b: int) -> list[int]:
+        """One shortest chain of co-authors from a to b (empty when they are not connected)."""
+        from scipy.sparse.csgraph import breadth_first_order
+
+        if a == b:
+            return [a]
+        _, parent = breadth_first_order(self._adjacency, a, directed=False,
+                                        return_predecessors=True)
+        if parent[b] < 0:
+            return []
+        chain = [b]
+        while chain[-1] != a:
+            chain.append(int(parent[chain[-1]]))
+        return chain[::-1]
+
+    def joint_papers(self, chain: Sequence[int]) -> list[tuple[str, str] | None]:
+        """For each step of the chain, the first joint paper (arXiv ID, title) of that author
+        and the next one, among the papers used; None after the last."""
+        keys = [self.projection.keys[i] for i in chain]
+        if isinstance(self.projection, CorpusProjection):
+            firsts = [self.projection.joint_papers(a, b)[:1] for a, b in zip(keys, keys[1:])]
+            found = [(p[0].arxiv_id, p[0].title) if p else None for p in firsts]
+        else:
+            found = self._joint_from_tables(keys)
+        return found + [None] if chain else []
+
+    def _joint_from_tables(self, keys: list[str]) -> list[tuple[str, str] | None]:
+        if len(keys) < 2 or self.kg_dir is None:
+            return []
+        rows = read_table(self.kg_dir, "authorships", ["arxiv_id", "author_key"])
+        rows = rows.filter(pc.is_in(rows["author_key"], value_set=pa.array(keys)))
+        rows = rows.filter(pc.is_in(rows["arxiv_id"], value_set=self.projection.paper_ids))
+        papers: dict[str, set[str]] = {}
+        for paper, key in zip(rows["arxiv_id"].to_pylist(), rows["author_key"].to_pylist()):
+            papers.setdefault(key, set()).add(paper)
+        firsts = [min(papers.get(a, set()) & papers.get(b, set()), default=None)
+                  for a, b in zip(keys, keys[1:])]
+        titles = self._titles([p for p in firsts if p is not None])
+        return [(p, titles[p]) if p is not None else None for p in firsts]
+
+    def _titles(self, ids: list[str]) -> dict[str, str]:
+        if not ids or self.kg_dir is None:
+            return {}
+        papers = read_table(self.kg_dir, "papers", ["arxiv_id", "title"])
+        papers = papers.filter(pc.is_in(papers["arxiv_id"], value_set=pa.array(ids)))
+        return dict(zip(papers["arxiv_id"].to_pylist(), papers["title"].to_pylist()))
