@@ -78,6 +78,7 @@ def _command(fn: Callable) -> Callable:
             say(line)
         report = fn(net, **options)
         click.echo(render(fmt, net.projection.settings(), report, say), nl=False)
+        kg.cache.flush()
 
     return wrapper
 

@@ -179,6 +179,8 @@ def test_path_between_unconnected_authors(runner: CliRunner, sample_kg: Path,
     (["coauthors", "yan wang", "--since", "2100"], "with these filters"),
     (["authors", "--k", "1"], "k must be 0 (exact) or at least 2"),
     (["stats", "--since", "May 2021"], "since must be a date"),
+    (["stats", "--since", "2021-13-45"], "and a real one, not '2021-13-45'"),
+    (["authors", "--until", "2021-02-29"], "until must be a date"),
 ])
 def test_bad_input_is_a_one_line_error(runner: CliRunner, sample_kg: Path, args: list[str],
                                        message: str) -> None:

@@ -8,9 +8,11 @@ keys hash the options that made the entry (filters, cache format); the KG identi
 (graph.tables.identity) changes whenever the KG is rebuilt, and the first write under a new
 identity removes the folders of the old ones.
 
-Every file is written atomically (graph.fsutil.atomic_write). A cache that cannot be read or
-written (read-only KG folder, full disk, a damaged file) is skipped with one warning: it never
-fails the command that uses it.
+Every file is written atomically (graph.fsutil.atomic_write), by a background thread so that
+a command computes its next result while the last one is saved (Arrow writes without holding
+the GIL); a read of a file still being written waits for it, and ``flush`` waits for them all.
+A cache that cannot be read or written (read-only KG folder, full disk, a damaged file) is
+skipped with one warning: it never fails the command that uses it.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import hashlib
 import shutil
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,8 @@ class Cache:
         self._warned = False
         self._identity: str | None = None
         self._cleaned = False
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: dict[Path, Future] = {}
 
     @property
     def root(self) -> Path:
@@ -81,7 +86,15 @@ class Cache:
         path = self.folder(key) / f"{name}.json"
         self._write(path, lambda fh: fh.write(orjson.dumps(obj)))  # keeps the dict's order
 
+    def flush(self) -> None:
+        """Wait until everything handed to the cache is written (or has failed)."""
+        for future in list(self._pending.values()):
+            future.result()
+        self._pending.clear()
+
     def _read(self, path: Path, read: Callable[[], Any]) -> Any:
+        if path in self._pending:
+            self._pending.pop(path).result()
         if not path.is_file():
             return None
         try:
@@ -91,6 +104,13 @@ class Cache:
             return None
 
     def _write(self, path: Path, write: Callable[[Any], Any]) -> None:
+        if not self.enabled:
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="arxiv-kg-cache")
+        self._pending[path] = self._writer.submit(self._write_now, path, write)
+
+    def _write_now(self, path: Path, write: Callable[[Any], Any]) -> None:
         if not self.enabled:
             return
         try:

@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.analysis import measures as metrics
+from graph.analysis.arrays import unique
 from graph.analysis.cache import Cache, entry_key
 from graph.analysis.filters import Filters
-from graph.analysis.lookup import AuthorIndex
 from graph.analysis.projection import (
     DEFAULT_MAX_PAIRS,
     CorpusProjection,
@@ -32,6 +32,8 @@ from graph.tables.persist import read_table
 
 if TYPE_CHECKING:
     import igraph as ig
+
+    from graph.analysis.lookup import AuthorIndex
     import networkx as nx
     import scipy.sparse as sp
 
@@ -42,7 +44,8 @@ def read_tables(kg_dir: str | Path, filters: Filters) -> Tables:
     """The columns a projection with these filters reads from the KG folder."""
     return Tables(
         papers=read_table(kg_dir, "papers", ["arxiv_id", "published", "primary_category"]),
-        authorships=read_table(kg_dir, "authorships", ["arxiv_id", "author_key"]),
+        authorships=read_table(kg_dir, "authorships", ["arxiv_id", "author_key"],
+                               dictionary=True),
         authors=read_table(kg_dir, "authors", ["key", "name"]),
         categories=(read_table(kg_dir, "categories", ["arxiv_id", "category"])
                     if filters.category is not None and not filters.primary_only else None))
@@ -80,7 +83,7 @@ def open_coauthors(kg_dir: str | Path, filters: Filters, *, cache: Cache,
 
 
 def _save(entry: CacheEntry, proj: Projection) -> None:
-    entry.save_table("nodes", pa.table({"key": proj.keys, "label": proj.labels,
+    entry.save_table("nodes", pa.table({"key": proj.key_array, "label": proj.label_array,
                                         "papers": proj.paper_counts}, schema=_NODES))
     entry.save_table("edges", pa.table({"source": proj.sources, "target": proj.targets,
                                         "papers": proj.edge_papers, "weight": proj.edge_weights}))
@@ -97,7 +100,7 @@ def _load(entry: CacheEntry, filters: Filters) -> Projection | None:
     if nodes is None or edges is None or papers is None:
         return None
     return Projection(
-        keys=tuple(nodes["key"].to_pylist()), labels=tuple(nodes["label"].to_pylist()),
+        key_array=nodes["key"].combine_chunks(), label_array=nodes["label"].combine_chunks(),
         paper_counts=nodes["papers"].to_numpy(), sources=edges["source"].to_numpy(),
         targets=edges["target"].to_numpy(), edge_papers=edges["papers"].to_numpy(),
         edge_weights=edges["weight"].to_numpy(), paper_ids=papers["arxiv_id"].combine_chunks(),
@@ -128,7 +131,7 @@ class Coauthors:
         self._hooks = hooks
 
     def __len__(self) -> int:
-        return len(self.projection.keys)
+        return len(self.projection)
 
     def to_networkx(self) -> nx.Graph:
         return self.projection.to_networkx()
@@ -139,12 +142,13 @@ class Coauthors:
     def nodes(self) -> pa.Table:
         """key, name and papers of every author in the network."""
         proj = self.projection
-        return pa.table({"key": proj.keys, "name": proj.labels, "papers": proj.paper_counts})
+        return pa.table({"key": proj.key_array, "name": proj.label_array,
+                         "papers": proj.paper_counts})
 
     def edges(self) -> pa.Table:
         """One row per co-author pair: both keys, joint papers and weight."""
         proj = self.projection
-        keys = pa.array(proj.keys, pa.string())
+        keys = proj.key_array
         return pa.table({"source": keys.take(proj.sources), "target": keys.take(proj.targets),
                          "papers": proj.edge_papers, "weight": proj.edge_weights})
 
@@ -191,6 +195,8 @@ class Coauthors:
 
     @cached_property
     def _authors(self) -> AuthorIndex:
+        from graph.analysis.lookup import AuthorIndex  # ftfy and the name rules: 0.2 s to import
+
         if self.kg_dir is None:
             raise ValueError("name look-up needs the KG folder")
         return AuthorIndex(read_table(self.kg_dir, "authors", ["key", "name", "spellings",
@@ -220,7 +226,7 @@ class Coauthors:
         distance[author] = 0
         frontier = np.array([author])
         for step in range(1, depth + 1):
-            reached = np.unique(self._adjacency[frontier].indices)
+            reached = unique(self._adjacency[frontier].indices)
             frontier = reached[distance[reached] < 0]
             if not len(frontier):
                 break

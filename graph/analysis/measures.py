@@ -56,12 +56,14 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from graph.analysis.arrays import compact
 from graph.analysis.projection import Projection, igraph_of
 from graph.errors import ArxivKGError
 
 if TYPE_CHECKING:
     import igraph as ig
     import networkx as nx
+    import scipy.sparse as sp
 
     Graph = nx.Graph | Projection | "Network"
 
@@ -70,13 +72,16 @@ DEFAULT_K = 256
 DEFAULT_SEED = 0
 MEASURES = ("papers", "degree", "strength", "pagerank", "eigenvector", "betweenness",
             "harmonic", "core", "clustering", "component", "community")
-# What `authors` shows unless asked: about a second at archive scale together. Eigenvector
-# (ARPACK, 2 s), clustering, the path measures and communities each cost more than all of these.
-DEFAULT_COLUMNS = ("papers", "degree", "strength", "pagerank", "core", "component")
+# What `authors` shows unless asked: a second at archive scale together, none needs an igraph
+# copy (1 s per million edges to make). Core and clustering need one; eigenvector (ARPACK),
+# the path measures and communities each cost more than all of these together.
+DEFAULT_COLUMNS = ("papers", "degree", "strength", "pagerank", "component")
 PATH_MEASURES = ("betweenness", "harmonic")  # computed from one pass over sources
 LEIDEN_ITERATIONS = 2  # igraph's default; iterating to convergence is 12x slower for +0.2%
 PARALLEL_MIN_WORK = 20_000_000  # sources x (nodes + edges) above which a pass uses every CPU
 ESTIMATE_MIN_S = 10.0  # passes expected to run longer are announced with their estimate
+PAGERANK_TOL = 1e-10  # L1 change per iteration at which PageRank stops (~115 at archive scale)
+PAGERANK_MAX_ITER = 10_000
 _DAMPING = 0.85
 _TIE = 1e-9  # relative difference under which two eigenvalues are taken as equal
 _CHUNK = 16  # sources per unit of work: bounds memory to 16 distance rows
@@ -162,10 +167,10 @@ class Network:
     measures are computed once per Network.
     """
 
-    def __init__(self, keys: Sequence, sources: Sequence[int], targets: Sequence[int],
-                 weights: Sequence[float], papers: Sequence[int], *,
+    def __init__(self, keys: Sequence | pa.Array, sources: Sequence[int],
+                 targets: Sequence[int], weights: Sequence[float], papers: Sequence[int], *,
                  key_order: np.ndarray | None = None) -> None:
-        self.keys = tuple(keys)
+        self._keys = keys
         self.sources = np.asarray(sources, dtype=np.int64)
         self.targets = np.asarray(targets, dtype=np.int64)
         self.weights = np.asarray(weights, dtype=np.float64)
@@ -181,17 +186,22 @@ class Network:
         if isinstance(graph, Network):
             return graph
         if isinstance(graph, Projection):  # keys are sorted: their order is the node order
-            return cls(graph.keys, graph.sources, graph.targets, graph.edge_weights,
-                       graph.paper_counts, key_order=np.arange(len(graph.keys)))
+            return cls(graph.key_array, graph.sources, graph.targets, graph.edge_weights,
+                       graph.paper_counts, key_order=np.arange(len(graph)))
         keys = list(graph)
         index = {k: i for i, k in enumerate(keys)}
         ends = [(index[u], index[v], d.get("weight", 1)) for u, v, d in graph.edges(data=True)]
         sources, targets, weights = zip(*ends) if ends else ((), (), ())
         return cls(keys, sources, targets, weights, [graph.nodes[k].get("papers", 0) for k in keys])
 
+    @cached_property
+    def keys(self) -> tuple:
+        keys = self._keys
+        return tuple(keys.to_pylist() if isinstance(keys, pa.Array) else keys)
+
     @property
     def n(self) -> int:
-        return len(self.keys)
+        return len(self._keys)
 
     @cached_property
     def g(self) -> ig.Graph:
@@ -230,16 +240,31 @@ class Network:
                 + np.bincount(self.targets, minlength=self.n))
 
     @cached_property
+    def adjacency(self) -> sp.csr_matrix:
+        """The weighted adjacency matrix, both directions (a self-loop once, as networkx's
+        directed view has it)."""
+        import scipy.sparse as sp
+
+        loop = self.sources == self.targets
+        rows = np.concatenate([self.sources, self.targets[~loop]])
+        cols = np.concatenate([self.targets, self.sources[~loop]])
+        weights = np.concatenate([self.weights, self.weights[~loop]])
+        return sp.csr_matrix((weights, (rows, cols)), shape=(self.n, self.n))
+
+    @cached_property
     def membership(self) -> np.ndarray:
         """Component id per node, 1.. by size."""
+        return self.kept("measure-component", lambda ids: pa.table({"value": ids}),
+                         lambda table: table["value"].to_numpy(), self._components)
+
+    def _components(self) -> np.ndarray:
         if self.n == 0:
             return np.zeros(0, dtype=np.int64)
-        import scipy.sparse as sp
         from scipy.sparse.csgraph import connected_components
 
-        adjacency = sp.csr_matrix((np.ones(len(self.sources), dtype=np.int8),
-                                   (self.sources, self.targets)), shape=(self.n, self.n))
-        _, labels = connected_components(adjacency, directed=False)
+        # The matrix is symmetric, so strong components are the components, and finding
+        # them needs no transposed copy (half the time of directed=False).
+        _, labels = connected_components(self.adjacency, directed=True, connection="strong")
         return _numbered(labels, self.key_order)
 
     @cached_property
@@ -303,10 +328,14 @@ def _locality_order(g: ig.Graph) -> list[int]:
 class Analysis:
     """Per-author measures in column form, with how the estimated ones were computed."""
 
-    keys: tuple
+    network: Network = field(repr=False)
     columns: dict[str, list]
     sampling: Sampling
     communities: Communities | None
+
+    @property
+    def keys(self) -> tuple:
+        return self.network.keys
 
     def rows(self) -> dict:
         names = list(self.columns)
@@ -321,7 +350,7 @@ def analyse(graph: Graph, *, k: int | None = None, seed: int = DEFAULT_SEED,
     sampling = net.sampling(k, seed)
     columns = {m: measure(net, m, sampling, seed) for m in measures}
     comms = net.communities(seed) if "community" in measures else None
-    return Analysis(keys=net.keys, columns=columns, sampling=sampling, communities=comms)
+    return Analysis(network=net, columns=columns, sampling=sampling, communities=comms)
 
 
 def check_measures(measures: Sequence[str]) -> None:
@@ -370,14 +399,28 @@ def _strength(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
             + np.bincount(net.targets, weights=net.weights, minlength=net.n))
 
 
-def _pagerank(net: Network, sampling: Sampling, seed: int) -> list[float]:
-    from threadpoolctl import threadpool_limits
-
-    # PRPACK sums in OpenMP threads, in whatever order they finish: results then differ from
-    # run to run in the 10th digit. One thread keeps output byte-identical and costs ~1 s at
-    # archive scale (ARPACK, the deterministic alternative, takes 4.5 s).
-    with threadpool_limits(limits=1, user_api="openmp"):
-        return net.g.pagerank(directed=False, damping=_DAMPING, weights="weight")
+def _pagerank(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
+    """networkx's power iteration (nx.pagerank with scipy), run until the L1 change is below
+    PAGERANK_TOL: the result is then within PAGERANK_TOL * 0.85 / 0.15 of the limit. igraph's
+    PRPACK is as fast, but copying the edges into igraph first costs another second at
+    archive scale; scipy's sparse product is serial, so the sums are the same every run."""
+    n = net.n
+    if n == 0:
+        return np.zeros(0)
+    adjacency = net.adjacency
+    strength = np.asarray(adjacency.sum(axis=1)).ravel()
+    dangling = np.flatnonzero(strength == 0)  # spread evenly, as networkx does
+    share = np.divide(_DAMPING, strength, out=np.zeros(n), where=strength > 0)
+    x, scaled, change = np.full(n, 1.0 / n), np.empty(n), np.empty(n)
+    for _ in range(PAGERANK_MAX_ITER):
+        np.multiply(x, share, out=scaled)
+        new = adjacency @ scaled  # the matrix is symmetric: A^T = A
+        new += (_DAMPING * x[dangling].sum() + (1 - _DAMPING)) / n
+        np.subtract(new, x, out=change)
+        x = new
+        if np.abs(change, out=change).sum() < PAGERANK_TOL:
+            break
+    return x
 
 
 def _eigenvector(net: Network, sampling: Sampling, seed: int) -> list[float]:
@@ -432,13 +475,14 @@ def _betweenness(net: Network, sampling: Sampling, seed: int) -> np.ndarray | li
     n = net.n
     if n <= 2:
         return [0.0] * n
+    # igraph counts each unordered pair once (with every node a source too); networkx
+    # normalises ordered pairs.
+    exact_scale = 2 / ((n - 1) * (n - 2))
     if sampling.exact and n <= EXACT_MAX_NODES:
-        # igraph counts each unordered pair once; networkx normalises ordered pairs.
-        scale = 2 / ((n - 1) * (n - 2))
-        return [b * scale for b in net.g.betweenness(directed=False)]
+        return [b * exact_scale for b in net.g.betweenness(directed=False)]
     raw = net.source_pass(sampling).betweenness
-    if sampling.exact:  # every node a source: each unordered pair counted from both ends
-        return raw / ((n - 1) * (n - 2))
+    if sampling.exact:
+        return raw * exact_scale
     k = sampling.k
     # networkx's rescaling for sampled sources: a source cannot lie inside its own paths.
     scales = np.full(n, 2 / (k * (n - 2)))
@@ -654,7 +698,7 @@ def _numbered(membership: np.ndarray, key_order: np.ndarray) -> np.ndarray:
     """Renumber groups 1.. by size descending, then by smallest key, so ids are stable."""
     if len(membership) == 0:
         return membership
-    groups, at = np.unique(membership, return_inverse=True)
+    groups, at = compact(membership, int(membership.max()) + 1)
     sizes = np.bincount(at)
     smallest = np.full(len(groups), len(key_order), dtype=np.int64)
     np.minimum.at(smallest, at, key_order)

@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.analysis.arrays import compact, unique, unique_inverse
 from graph.analysis.filters import COUNTINGS, DEFAULT_MAX_AUTHORS, FilterError, Filters
 from graph.errors import ArxivKGError
 from graph.model.records import Corpus, Paper
@@ -72,11 +73,12 @@ class Projection:
     """The co-author network as arrays, plus the settings that made it.
 
     Node i is ``keys[i]`` (sorted); edge j joins ``sources[j] < targets[j]``, edges sorted by
-    (source, target). ``paper_ids`` are the papers used, sorted.
+    (source, target). ``paper_ids`` are the papers used, sorted. Keys and labels are held as
+    Arrow strings and become Python tuples on first use (0.1 s for the archive's authors).
     """
 
-    keys: tuple[str, ...]
-    labels: tuple[str, ...]
+    key_array: pa.Array
+    label_array: pa.Array
     paper_counts: np.ndarray
     sources: np.ndarray
     targets: np.ndarray
@@ -86,6 +88,17 @@ class Projection:
     papers_left_out: int  # papers above max_authors
     papers_filtered_out: int  # papers outside the category / date filters
     filters: Filters
+
+    @cached_property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self.key_array.to_pylist())
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.label_array.to_pylist())
+
+    def __len__(self) -> int:
+        return len(self.key_array)
 
     @property
     def papers_used(self) -> int:
@@ -208,7 +221,7 @@ def project_tables(tables: Tables, filters: Filters, *, max_pairs: int = DEFAULT
     codes, joint, weights = _pairs(paper, node, n, size, filters.fractional)
     node_keys = keys.filter(pa.array(is_node))
     return Projection(
-        keys=tuple(node_keys.to_pylist()), labels=_labels(node_keys, tables.authors),
+        key_array=node_keys, label_array=_labels(node_keys, tables.authors),
         paper_counts=counts[is_node].astype(np.int64),
         sources=(codes // max(n, 1)).astype(np.int32), targets=(codes % max(n, 1)).astype(np.int32),
         edge_papers=joint, edge_weights=weights, paper_ids=ids.filter(pa.array(used)),
@@ -242,23 +255,35 @@ def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 def _incidence(ids: pa.Array, authorships: pa.Table) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """Distinct (paper, author) rows, sorted, and the sorted author keys they index."""
-    paper = pc.fill_null(pc.index_in(authorships["arxiv_id"], value_set=ids), -1)
-    encoded = pc.dictionary_encode(authorships["author_key"].combine_chunks())
-    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    paper_of, papers = _encoded(authorships["arxiv_id"])
+    author_of, keys = _encoded(authorships["author_key"])
+    at = pc.fill_null(pc.index_in(papers, value_set=ids), -1).to_numpy(zero_copy_only=False)
+    order = pc.array_sort_indices(keys).to_numpy().astype(np.int64)
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    paper_idx = np.asarray(paper.to_numpy(), dtype=np.int64)
-    author_idx = rank[encoded.indices.to_numpy(zero_copy_only=False)].astype(np.int64)
-    known = paper_idx >= 0
-    codes = np.unique(paper_idx[known] * max(len(order), 1) + author_idx[known])
+    paper_idx = at[paper_of].astype(np.int64)
+    known = paper_idx >= 0  # an authorship of a paper the papers table lacks counts nowhere
     width = max(len(order), 1)
-    return codes // width, codes % width, encoded.dictionary.take(pa.array(order))
+    codes = unique(paper_idx[known] * width + rank[author_of[known]])
+    return codes // width, codes % width, keys.take(pa.array(order))
 
 
-def _labels(keys: pa.Array, authors: pa.Table) -> tuple[str, ...]:
+def _encoded(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(index of each row's value, the distinct values) of a string column. The KG's tables
+    are read dictionary-encoded (Parquet keeps them so), which spares hashing every row."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column.combine_chunks())
+    column = pa.table({"c": column}).unify_dictionaries()["c"]
+    if column.num_chunks == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    indices = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    return np.concatenate(indices).astype(np.int64), column.chunk(0).dictionary
+
+
+def _labels(keys: pa.Array, authors: pa.Table) -> pa.Array:
     at = pc.index_in(keys, value_set=authors["key"].combine_chunks())
     names = authors["name"].combine_chunks().take(at)
-    return tuple(pc.if_else(pc.is_null(names), keys, names).to_pylist())
+    return pc.if_else(pc.is_null(names), keys, names)
 
 
 def _check_pairs(paper: np.ndarray, ids: pa.Array, max_pairs: int) -> None:
@@ -280,31 +305,33 @@ def _pairs(paper: np.ndarray, node: np.ndarray, n: int, size: np.ndarray, fracti
         codes, joint = _joint(paper, node, n)
         return codes, joint, joint
     sizes = size[paper]
-    parts = [(s, *_joint(paper[sizes == s], node[sizes == s], n)) for s in np.unique(sizes)
-             if s > 1]  # np.unique sorts: the parts come in ascending paper size
+    parts = [(s, *_joint(paper[sizes == s], node[sizes == s], n))
+             for s in np.flatnonzero(np.bincount(sizes)) if s > 1]  # ascending paper size
     if not parts:
         return _joint(paper, node, n) + (np.zeros(0),)
     codes = np.concatenate([c for _, c, _ in parts])
     counts = np.concatenate([j for _, _, j in parts])
     terms = np.concatenate([j / (s - 1) for s, _, j in parts])
-    edges, at = np.unique(codes, return_inverse=True)
+    edges, at = unique_inverse(codes)
     weights = np.zeros(len(edges))
     np.add.at(weights, at, terms)  # unbuffered, in array order: ascending size per edge
     return edges, np.bincount(at, weights=counts).astype(np.int64), weights
 
 
 def _joint(paper: np.ndarray, node: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, joint papers) of the pairs among these (paper, node) rows: triu(B^T B)."""
+    """(codes, joint papers) of the pairs among these (paper, node) rows: B^T B above the
+    diagonal, read in row-major order, which is the codes' order."""
     import scipy.sparse as sp
 
     if len(paper) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    papers, p = np.unique(paper, return_inverse=True)
-    nodes, a = np.unique(node, return_inverse=True)  # compact: the product's size is local
-    incidence = sp.csr_matrix((np.ones(len(a), dtype=np.int32), (p, a)),
-                              shape=(len(papers), len(nodes)))
-    product = sp.triu(incidence.T.tocsr() @ incidence, k=1, format="coo")
-    codes = nodes[product.row].astype(np.int64) * n + nodes[product.col]
-    order = np.argsort(codes, kind="stable")
-    return codes[order], product.data[order].astype(np.int64)
-
+    papers, p = compact(paper, int(paper.max()) + 1)
+    nodes, a = compact(node, n)  # the product's size is that of these rows, not of the network
+    transposed = sp.csr_matrix((np.ones(len(a), dtype=np.int32), (a, p)),
+                               shape=(len(nodes), len(papers)))
+    product = (transposed @ transposed.T).tocsr()
+    product.sort_indices()
+    rows = np.repeat(np.arange(len(nodes)), np.diff(product.indptr))
+    above = rows < product.indices
+    codes = nodes[rows[above]] * n + nodes[product.indices[above]]
+    return codes, product.data[above].astype(np.int64)

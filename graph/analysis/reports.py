@@ -73,9 +73,9 @@ def ranked(result: metrics.Analysis, proj: Projection, by: str, top: int) -> lis
     if top:
         order = order[:top]
     columns = result.columns
-    return [{"rank": r, "key": proj.keys[i], "name": proj.labels[i],
-             **{m: columns[m][i] for m in columns}}
-            for r, i in enumerate(order.tolist(), start=1)]
+    keys, labels = proj.key_array.take(order).to_pylist(), proj.label_array.take(order).to_pylist()
+    return [{"rank": r, "key": key, "name": label, **{m: columns[m][i] for m in columns}}
+            for r, (i, key, label) in enumerate(zip(order.tolist(), keys, labels), start=1)]
 
 
 def components(net: Coauthors, *, top: int) -> Report:

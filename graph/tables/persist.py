@@ -111,12 +111,14 @@ def iso(stamp: datetime) -> str:
 
 # --- reading back ----------------------------------------------------------------------
 
-def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:
+def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None, *,
+               dictionary: bool = False) -> pa.Table:
+    """One table; `dictionary` keeps string columns dictionary-encoded, as Parquet stores them."""
     path = Path(kg_dir) / s.TABLES[name].file
     if not path.is_file():
         raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
                          f"run `arxiv-kg build --out {kg_dir}` first")
-    return pq.read_table(path, columns=columns)
+    return pq.read_table(path, columns=columns, read_dictionary=columns if dictionary else None)
 
 
 def load_corpus(kg_dir: str | Path) -> Corpus:
