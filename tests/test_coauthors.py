@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph.analysis import projection
 from graph.analysis.cache import Cache
 from graph.analysis.coauthors import open_coauthors
 from graph.analysis.filters import Filters
@@ -223,6 +224,16 @@ def test_pairs_are_counted_before_they_are_built() -> None:
     assert "--max-pairs" in message and "--max-authors" in message
     assert project(c, max_authors=50, max_pairs=pairs - 1).papers_left_out == 1
     assert len(project(c, max_authors=0, max_pairs=0).sources) == pairs - 30 * 29 // 2  # 0: none
+
+
+def test_pairs_made_in_small_blocks_are_the_same(sample_corpus: Corpus,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = [as_reference(project(sample_corpus, max_authors=0, counting=c))
+             for c in ("full", "fractional")]
+    monkeypatch.setattr(projection, "PAIR_BLOCK", 7)  # fewer than one 9-author paper makes
+    blocks = [as_reference(project(sample_corpus, max_authors=0, counting=c))
+              for c in ("full", "fractional")]
+    assert same_bits(blocks[0], whole[0]) and same_bits(blocks[1], whole[1])
 
 
 FILTERS = [{}, {"max_authors": 0}, {"counting": "fractional", "max_authors": 0},

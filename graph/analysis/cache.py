@@ -70,7 +70,7 @@ class Cache:
         if not self.enabled:
             return None
         path = self.folder(key) / f"{name}.parquet"
-        return self._read(path, lambda: pq.read_table(path))
+        return self._read(path, lambda: _read_parquet(path))
 
     def read_json(self, key: str, name: str) -> Any:
         if not self.enabled:
@@ -137,3 +137,8 @@ class Cache:
         if not self._warned:
             self._warned = True
             self._warn(message)
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    with pq.ParquetFile(path) as parquet:  # pq.read_table would import pyarrow.dataset (0.7 s)
+        return parquet.read()

@@ -210,15 +210,10 @@ class Coauthors:
         return index[self._authors.find(name, among=index)]
 
     @cached_property
-    def _adjacency(self) -> sp.csr_matrix:
-        import scipy.sparse as sp
-
+    def _codes(self) -> np.ndarray:
+        """Edge j as a * n + b: sorted, as the edges are, so an edge is found by bisection."""
         proj = self.projection
-        n = len(proj.keys)
-        ends = (np.concatenate([proj.sources, proj.targets]),
-                np.concatenate([proj.targets, proj.sources]))
-        edge = np.tile(np.arange(len(proj.sources)), 2)
-        return sp.csr_matrix((edge + 1, ends), shape=(n, n))  # data: edge index + 1
+        return proj.sources.astype(np.int64) * len(proj) + proj.targets
 
     def ego(self, author: int, depth: int) -> Ego:
         """Everyone within `depth` steps of `author` (breadth-first over the sparse adjacency)."""
@@ -226,7 +221,7 @@ class Coauthors:
         distance[author] = 0
         frontier = np.array([author])
         for step in range(1, depth + 1):
-            reached = unique(self._adjacency[frontier].indices)
+            reached = unique(self.network.adjacency[frontier].indices)
             frontier = reached[distance[reached] < 0]
             if not len(frontier):
                 break
@@ -239,8 +234,9 @@ class Coauthors:
 
     def edge_between(self, a: int, b: int) -> int | None:
         """The index of the edge joining nodes a and b, if any."""
-        found = self._adjacency[a, b]
-        return int(found) - 1 if found else None
+        code = min(a, b) * len(self) + max(a, b)
+        at = int(np.searchsorted(self._codes, code))
+        return at if at < len(self._codes) and self._codes[at] == code else None
 
     def degree(self, node: int) -> int:
         return int(self.network.degree[node])
@@ -251,8 +247,8 @@ class Coauthors:
 
         if a == b:
             return [a]
-        _, parent = breadth_first_order(self._adjacency, a, directed=False,
-                                        return_predecessors=True)
+        _, parent = breadth_first_order(self.network.adjacency, a, directed=True,
+                                        return_predecessors=True)  # symmetric: no transpose
         if parent[b] < 0:
             return []
         chain = [b]

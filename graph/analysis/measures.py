@@ -40,14 +40,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
 import os
 import random
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -557,6 +555,9 @@ def _rest(g: ig.Graph, chunks: list, workers: int, report: Report | None) -> Ite
     done = _CHUNK
     total = done + sum(len(c[0]) for c in chunks)
     if workers > 1:
+        import multiprocessing  # here: a pool is for long passes, and its imports cost 0.1 s
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")  # children inherit g without pickling it
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_set_graph,
                                  initargs=(g,)) as pool:
@@ -604,6 +605,8 @@ def _progress(hooks: Hooks, total: int) -> Iterator[Report | None]:
 
 
 def _workers(work: int, chunks: int) -> int:
+    import multiprocessing
+
     if work < PARALLEL_MIN_WORK or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

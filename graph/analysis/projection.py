@@ -17,10 +17,12 @@ Each such paper adds a clique of at least 1,275 edges that swamps degree, cluste
 and eigenvector centrality of its members.
 
 The projection runs over the KG's tables (authorships, papers for dates, categories) as
-arrays: the filters select papers with Arrow compute, then the paper x author incidence matrix
-B gives every pair's joint papers as B^T B (scipy.sparse), a product that never lists pair
-instances one by one. Before multiplying, the pairs are counted: above ``max_pairs`` the
-projection stops with the largest papers named (one 10,000-author paper is 50M pairs).
+arrays: the filters select papers with Arrow compute, then each (paper, author) row is paired
+with the later rows of its paper and the pair codes are sorted and counted with numpy, in
+blocks of PAIR_BLOCK pairs so that memory follows the number of edges. That is the self-join
+DuckDB, polars or scipy's B^T B would do, at a fifth of their CPU time on the archive (bench/
+bench_analysis.py --engines). Before any pair is made they are counted: above ``max_pairs``
+the projection stops with the largest papers named (one 10,000-author paper is 50M pairs).
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.analysis.arrays import compact, unique, unique_inverse
+from graph.analysis.arrays import unique, unique_inverse
 from graph.analysis.filters import COUNTINGS, DEFAULT_MAX_AUTHORS, FilterError, Filters
 from graph.errors import ArxivKGError
 from graph.model.records import Corpus, Paper
@@ -45,9 +47,9 @@ __all__ = ["COUNTINGS", "DEFAULT_MAX_AUTHORS", "DEFAULT_MAX_PAIRS", "FilterError
            "Projection", "CorpusProjection", "Tables", "TooManyPairs", "project", "project_tables"]
 
 # Pair instances (sum of n(n-1)/2 over the papers used) above which a projection is refused.
-# B^T B holds every distinct pair about five times over (both triangles, the upper one, the
-# edge arrays): ~40 bytes a pair, so the bound keeps a worst case, one huge paper whose pairs
-# are all distinct, near 4 GB. The archive-sized corpus needs 2.2M with --max-authors 0.
+# Memory stays bounded by the blocks whatever the count; the bound is about time (about a
+# second per 10M pairs) and about the edges a few huge papers make (each pair of a
+# 10,000-author paper is an edge). The archive-sized corpus needs 2.2M with --max-authors 0.
 DEFAULT_MAX_PAIRS = 100_000_000
 _LARGEST_LISTED = 3
 
@@ -319,19 +321,55 @@ def _pairs(paper: np.ndarray, node: np.ndarray, n: int, size: np.ndarray, fracti
 
 
 def _joint(paper: np.ndarray, node: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, joint papers) of the pairs among these (paper, node) rows: B^T B above the
-    diagonal, read in row-major order, which is the codes' order."""
-    import scipy.sparse as sp
+    """(codes, joint papers) of the pairs among (paper, node) rows sorted by paper, then node.
 
+    Each row is paired with the later rows of its paper, so every pair comes out once with
+    a < b; the codes are then sorted and counted, a block of at most PAIR_BLOCK pairs at a
+    time so that memory follows the edges, not the pair instances."""
+    later = _later_rows(paper)
+    ends = np.cumsum(later)
+    blocks = [_count(_expand(node, later, lo, hi, n)) for lo, hi in _blocks(ends)]
+    if len(blocks) == 1:
+        return blocks[0]
+    codes, at = unique_inverse(np.concatenate([c for c, _ in blocks]))
+    return codes, np.bincount(at, weights=np.concatenate([j for _, j in blocks])).astype(np.int64)
+
+
+PAIR_BLOCK = 1 << 23  # pair instances expanded at once: ~300 MB of arrays at the most
+
+
+def _later_rows(paper: np.ndarray) -> np.ndarray:
+    """For each row, how many rows of the same paper follow it."""
     if len(paper) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    papers, p = compact(paper, int(paper.max()) + 1)
-    nodes, a = compact(node, n)  # the product's size is that of these rows, not of the network
-    transposed = sp.csr_matrix((np.ones(len(a), dtype=np.int32), (a, p)),
-                               shape=(len(nodes), len(papers)))
-    product = (transposed @ transposed.T).tocsr()
-    product.sort_indices()
-    rows = np.repeat(np.arange(len(nodes)), np.diff(product.indptr))
-    above = rows < product.indices
-    codes = nodes[rows[above]] * n + nodes[product.indices[above]]
-    return codes, product.data[above].astype(np.int64)
+        return np.zeros(0, dtype=np.int64)
+    first = np.ones(len(paper), dtype=bool)
+    first[1:] = paper[1:] != paper[:-1]
+    starts = np.flatnonzero(first)
+    sizes = np.diff(np.append(starts, len(paper)))
+    return np.repeat(starts + sizes, sizes) - np.arange(len(paper)) - 1
+
+
+def _blocks(ends: np.ndarray) -> list[tuple[int, int]]:
+    """Row ranges whose pairs number PAIR_BLOCK or fewer (or one row's, if more)."""
+    out, lo, done = [], 0, 0
+    while lo < len(ends):
+        hi = max(int(np.searchsorted(ends, done + PAIR_BLOCK, side="right")), lo + 1)
+        out.append((lo, hi))
+        lo, done = hi, int(ends[hi - 1])
+    return out or [(0, 0)]
+
+
+def _expand(node: np.ndarray, later: np.ndarray, lo: int, hi: int, n: int) -> np.ndarray:
+    """Codes a*n + b of the pairs that rows lo..hi start."""
+    counts = later[lo:hi]
+    first = np.repeat(np.arange(lo, hi), counts)
+    step = np.arange(len(first)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    return node[first] * n + node[first + step]
+
+
+def _count(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.sort(codes)
+    starts = np.ones(len(codes), dtype=bool)
+    starts[1:] = codes[1:] != codes[:-1]
+    at = np.flatnonzero(starts)
+    return codes[at], np.diff(np.append(at, len(codes)))

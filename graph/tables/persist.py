@@ -118,7 +118,10 @@ def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None, 
     if not path.is_file():
         raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
                          f"run `arxiv-kg build --out {kg_dir}` first")
-    return pq.read_table(path, columns=columns, read_dictionary=columns if dictionary else None)
+    # ParquetFile, not pq.read_table: that one imports pyarrow.dataset, and with it pandas when
+    # installed (0.7 s of CPU before a command can start).
+    with pq.ParquetFile(path, read_dictionary=columns if dictionary else None) as parquet:
+        return parquet.read(columns=columns)
 
 
 def load_corpus(kg_dir: str | Path) -> Corpus:
