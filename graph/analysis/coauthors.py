@@ -32,10 +32,9 @@ from graph.tables.persist import read_table
 
 if TYPE_CHECKING:
     import igraph as ig
+    import networkx as nx
 
     from graph.analysis.lookup import AuthorIndex
-    import networkx as nx
-    import scipy.sparse as sp
 
 _NODES = pa.schema([("key", pa.string()), ("label", pa.string()), ("papers", pa.int64())])
 
