@@ -243,13 +243,20 @@ def _name(net: Coauthors, node: int) -> str:
 
 
 def _child(argv: list[str]) -> tuple[float, float, float, int]:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "arxiv_kg", *argv],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-            os.waitstatus_to_exitcode(status))
+    """Wall and CPU seconds, peak RSS (MB) and exit code of `arxiv-kg ARGV` as a new process.
+    GNU time reports the RSS when installed: a child's own rusage would count the pages it
+    shared with this (large) process between fork and exec."""
+    command = [sys.executable, "-m", "arxiv_kg", *argv]
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        timer = ["/usr/bin/time", "-f", "%M", "-o", report.name] if Path("/usr/bin/time").exists() \
+            else []
+        start = time.perf_counter()
+        proc = subprocess.Popen([*timer, *command], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        rss = float(report.read().split()[-1]) / 1024 if timer else usage.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, rss, os.waitstatus_to_exitcode(status)
 
 
 # ---- the self-join in other engines

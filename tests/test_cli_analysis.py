@@ -10,13 +10,16 @@ import sys
 from pathlib import Path
 
 import networkx as nx
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arxiv_kg.cli import main
 from arxiv_kg.cmd_analysis import COMMANDS
 from graph.analysis import measures as metrics
-from graph.analysis.lookup import AmbiguousName, NameNotFound, find_author, fold
+from graph.analysis.lookup import AmbiguousName, NameNotFound, find_author, fold, fold_all
 from graph.analysis.projection import project
 from graph.model.records import Author, Corpus
 
@@ -241,6 +244,14 @@ def test_lookup_among_a_subset() -> None:
     assert find_author("wang", PEOPLE, among={"xin wang", "kaiming he"}) == "xin wang"
     with pytest.raises(NameNotFound, match="with these filters"):
         find_author("Kaiming He", PEOPLE, among={"xin wang"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=12) | st.sampled_from(
+    ["Jürgen Schmidhuber", "J.-P. O'Brien", "ẞtraße", "İlker", "ǅemal", "a\u0345b", "x\x1cy",
+     "Ａnna  Ｍ.", "𝐀ri", "Zoë\u0301", "Wei‐Wei"]), max_size=20))
+def test_fold_all_is_fold_on_every_string(names: list[str]) -> None:
+    assert fold_all(pa.array(names, pa.string())).to_pylist() == [fold(n) for n in names]
 
 
 def test_fold() -> None:

@@ -78,14 +78,18 @@ def open_coauthors(kg_dir: str | Path, filters: Filters, *, cache: Cache,
     if proj is None:
         proj = project_tables(read_tables(kg_dir, filters), filters, max_pairs=max_pairs)
         _save(entry, proj)
-    return Coauthors(proj, kg_dir=kg_dir, disk=entry, hooks=hooks)
+    names = CacheEntry(cache, entry_key({"names": "folded"}))
+    return Coauthors(proj, kg_dir=kg_dir, disk=entry, names=names, hooks=hooks)
 
 
 def _save(entry: CacheEntry, proj: Projection) -> None:
     entry.save_table("nodes", pa.table({"key": proj.key_array, "label": proj.label_array,
                                         "papers": proj.paper_counts}, schema=_NODES))
-    entry.save_table("edges", pa.table({"source": proj.sources, "target": proj.targets,
-                                        "papers": proj.edge_papers, "weight": proj.edge_weights}))
+    edges = {"source": proj.sources, "target": proj.targets,
+             "papers": proj.edge_papers.astype(np.int32)}
+    if proj.filters.fractional:  # with full counting the weight is the joint papers
+        edges["weight"] = proj.edge_weights
+    entry.save_table("edges", pa.table(edges))
     entry.save_table("papers", pa.table({"arxiv_id": proj.paper_ids}))
     entry.save_json("projection", {"papers_left_out": proj.papers_left_out,  # written last
                                    "papers_filtered_out": proj.papers_filtered_out})
@@ -98,13 +102,19 @@ def _load(entry: CacheEntry, filters: Filters) -> Projection | None:
     nodes, edges, papers = (entry.load_table(n) for n in ("nodes", "edges", "papers"))
     if nodes is None or edges is None or papers is None:
         return None
+    joint = _numpy(edges["papers"]).astype(np.int64)
     return Projection(
         key_array=nodes["key"].combine_chunks(), label_array=nodes["label"].combine_chunks(),
-        paper_counts=nodes["papers"].to_numpy(), sources=edges["source"].to_numpy(),
-        targets=edges["target"].to_numpy(), edge_papers=edges["papers"].to_numpy(),
-        edge_weights=edges["weight"].to_numpy(), paper_ids=papers["arxiv_id"].combine_chunks(),
+        paper_counts=_numpy(nodes["papers"]), sources=_numpy(edges["source"]),
+        targets=_numpy(edges["target"]), edge_papers=joint,
+        edge_weights=_numpy(edges["weight"]) if filters.fractional else joint,
+        paper_ids=papers["arxiv_id"].combine_chunks(),
         papers_left_out=meta["papers_left_out"],
         papers_filtered_out=meta["papers_filtered_out"], filters=filters)
+
+
+def _numpy(column: pa.ChunkedArray) -> np.ndarray:
+    return column.combine_chunks().to_numpy()
 
 
 @dataclass(frozen=True)
@@ -123,10 +133,12 @@ class Coauthors:
     and ``to_igraph`` give graphs; ``measures``, ``stats`` and the rest compute on demand."""
 
     def __init__(self, projection: Projection, *, kg_dir: str | Path | None = None,
-                 disk: metrics.Disk | None = None, hooks: metrics.Hooks = metrics.Hooks()) -> None:
+                 disk: metrics.Disk | None = None, names: metrics.Disk | None = None,
+                 hooks: metrics.Hooks = metrics.Hooks()) -> None:
         self.projection = projection
         self.kg_dir = kg_dir
-        self._disk = disk
+        self._disk = disk  # this projection's cache entry
+        self._names = names  # the KG's entry for the folded names
         self._hooks = hooks
 
     def __len__(self) -> int:
@@ -194,19 +206,24 @@ class Coauthors:
 
     @cached_property
     def _authors(self) -> AuthorIndex:
-        from graph.analysis.lookup import AuthorIndex  # ftfy and the name rules: 0.2 s to import
+        # imported here: the name rules bring ftfy, 0.2 s that most commands need not pay
+        from graph.analysis.lookup import AuthorIndex, folded_forms
 
         if self.kg_dir is None:
             raise ValueError("name look-up needs the KG folder")
-        return AuthorIndex(read_table(self.kg_dir, "authors", ["key", "name", "spellings",
-                                                                "papers"]))
+        table = read_table(self.kg_dir, "authors", ["key", "name", "spellings", "papers"])
+        forms = self._names.load_table("names") if self._names else None
+        if forms is None:  # folding every spelling once per KG: 0.5 s at archive scale
+            forms = folded_forms(table)
+            if self._names:
+                self._names.save_table("names", forms)
+        return AuthorIndex(table, forms)
 
     def find(self, name: str) -> int:
         """The node index of the author `name` names (see graph.analysis.lookup)."""
-        index = self.projection.index
-        if name in index:
-            return index[name]
-        return index[self._authors.find(name, among=index)]
+        keys = self.projection.key_array
+        at = pc.index(keys, name).as_py()  # a key as typed: no look-up needed
+        return at if at >= 0 else pc.index(keys, self._authors.find(name, among=keys)).as_py()
 
     @cached_property
     def _codes(self) -> np.ndarray:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Mapping
-from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -26,9 +25,10 @@ from graph.model.records import Author
 MAX_LISTED = 15
 MAX_SUGGESTIONS = 5
 _CUTOFF = 0.6  # difflib's default: below it suggestions are mostly noise
-# str.split()'s ASCII whitespace, which fold() collapses to one space
-_SPACES = "[\t\n\x0b\x0c\r\x1c-\x1f ]+"
 _ASCII_JOINERS = "[-'`]"  # graph.ingest.names' joiners that are ASCII
+# Combining diacritical marks, every one of combining class > 0 (which strip_accents drops),
+# but U+0345, which case-folds to a Greek iota, and U+034F, of class 0.
+_DIACRITICS = "[\\x{0300}-\\x{0344}\\x{0346}-\\x{034E}\\x{0350}-\\x{036F}]"
 
 
 class NameNotFound(ArxivKGError):
@@ -49,12 +49,18 @@ def fold(name: str) -> str:
 
 
 def fold_all(names: pa.Array) -> pa.Array:
-    """fold() of every string: Arrow compute where the text is ASCII, fold() for the rest."""
-    folded = pc.utf8_lower(names)
+    """fold() of every string, with Arrow compute: lower case, NFKD, combining diacritics
+    (U+0300-U+036F) removed, then the ASCII rules. A string that is not ASCII by then (other
+    scripts, marks, joiners) goes through fold() itself; tests check the two agree."""
+    lowered = pc.utf8_normalize(pc.utf8_lower(names), "NFKD")
+    folded = pc.replace_substring_regex(lowered, _DIACRITICS, "")
+    # Arrow's whitespace is str.split()'s but for \x1c-\x1f, which only fold() handles.
+    other = pc.or_(pc.invert(pc.string_is_ascii(folded)),
+                   pc.match_substring_regex(folded, "[\x1c-\x1f]"))
     folded = pc.replace_substring_regex(folded, _ASCII_JOINERS, "")
     folded = pc.replace_substring(folded, ".", " ")
-    folded = pc.utf8_trim(pc.replace_substring_regex(folded, _SPACES, " "), " ")
-    other = pc.invert(pc.string_is_ascii(names))
+    words = pc.ascii_split_whitespace(folded)  # " ".join(s.split()), but for empty ends
+    folded = pc.utf8_trim(pc.binary_join(words, " "), " ")
     if not pc.any(other).as_py():
         return folded
     rest = pa.array([fold(s) for s in names.filter(other).to_pylist()], pa.string())
@@ -67,11 +73,22 @@ def find_author(query: str, authors: Mapping[str, Author],
     return AuthorIndex.of(authors).find(query, among)
 
 
-class AuthorIndex:
-    """Authors to search by name: a table of key, name, spellings and papers."""
+def folded_forms(authors: pa.Table) -> pa.Table:
+    """(row, form): each author's key and spellings folded, one row each (the search space)."""
+    spellings = authors["spellings"].combine_chunks()
+    texts = pa.concat_arrays([authors["key"].combine_chunks(), pc.list_flatten(spellings)])
+    rows = np.concatenate([np.arange(authors.num_rows),
+                           pc.list_parent_indices(spellings).to_numpy()])
+    return pa.table({"row": rows, "form": fold_all(texts)})
 
-    def __init__(self, table: pa.Table) -> None:
+
+class AuthorIndex:
+    """Authors to search by name: a table of key, name, spellings and papers, and their folded
+    forms (folded_forms; given when a cache kept them)."""
+
+    def __init__(self, table: pa.Table, forms: pa.Table | None = None) -> None:
         self.table = table.combine_chunks()
+        self.forms = (forms if forms is not None else folded_forms(self.table)).combine_chunks()
 
     @classmethod
     def of(cls, authors: Mapping[str, Author]) -> AuthorIndex:
@@ -80,26 +97,15 @@ class AuthorIndex:
                              "spellings": [list(a.spellings) for a in values],
                              "papers": [a.papers for a in values]}))
 
-    @cached_property
-    def _forms(self) -> pa.Table:
-        """(row, form, padded): every author's key and spellings folded, one row each."""
-        spellings = self.table["spellings"]
-        texts = pa.chunked_array([self.table["key"], pc.list_flatten(spellings)]).combine_chunks()
-        rows = np.concatenate([np.arange(self.table.num_rows),
-                               pc.list_parent_indices(spellings).to_numpy()])
-        forms = fold_all(texts)
-        padded = pc.binary_join_element_wise("", forms, "", " ")  # " form ": whole-word tests
-        return pa.table({"row": rows, "form": forms, "padded": padded}).combine_chunks()
-
-    def find(self, query: str, among: Collection[str] | None = None) -> str:
-        keys = self.table["key"]
-        if query in among if among is not None else pc.any(pc.equal(keys, query)).as_py():
+    def find(self, query: str, among: Collection[str] | pa.Array | None = None) -> str:
+        """The key of the one author `query` names, among the keys `among` (default: all)."""
+        if _has(among if among is not None else self.table["key"], query):
             return query
-        forms = self._forms.filter(self._allowed(among)[self._forms["row"].to_numpy()])
+        forms = self.forms.filter(self._allowed(among)[self.forms["row"].to_numpy()])
         wanted = fold(query)
-        words = wanted.split()
+        padded = pc.binary_join_element_wise("", forms["form"], "", " ")  # " form "
         same = pc.equal(forms["form"], wanted)
-        every_word = _all_true([pc.match_substring(forms["padded"], f" {w} ") for w in words])
+        every_word = _all_true([pc.match_substring(padded, f" {w} ") for w in wanted.split()])
         for mask in (same, every_word):
             matches = self._ranked(forms["row"].filter(mask)) if mask is not None else []
             if len(matches) == 1:
@@ -108,12 +114,13 @@ class AuthorIndex:
                 raise AmbiguousName(self._listing(query, matches), tuple(matches))
         raise NameNotFound(self._not_found(query, wanted, forms, among))
 
-    def _allowed(self, among: Collection[str] | None) -> np.ndarray:
+    def _allowed(self, among: Collection[str] | pa.Array | None) -> np.ndarray:
         """A mask over the authors: those in `among` (all if None)."""
         if among is None:
             return np.ones(self.table.num_rows, dtype=bool)
-        found = pc.is_in(self.table["key"], value_set=pa.array(list(among), pa.string()))
-        return found.to_numpy(zero_copy_only=False)
+        keys = among if isinstance(among, (pa.Array, pa.ChunkedArray)) else pa.array(
+            list(among), pa.string())
+        return pc.is_in(self.table["key"], value_set=keys).to_numpy(zero_copy_only=False)
 
     def _ranked(self, rows: pa.Array) -> list[str]:
         """Keys of these author rows, most papers first, then by key."""
@@ -137,9 +144,9 @@ class AuthorIndex:
         return "\n".join(lines)
 
     def _not_found(self, query: str, wanted: str, forms: pa.Table,
-                   among: Collection[str] | None) -> str:
+                   among: Collection[str] | pa.Array | None) -> str:
         message = f"no author named {query!r}"
-        if among is not None and pc.any(pc.equal(self._forms["form"], wanted)).as_py():
+        if among is not None and pc.any(pc.equal(self.forms["form"], wanted)).as_py():
             return message + " in the co-author network with these filters (the corpus has one)"
         best = self._best_key_per_form(forms)
         close = difflib.get_close_matches(wanted, list(best), n=MAX_SUGGESTIONS * 2,
@@ -160,6 +167,12 @@ class AuthorIndex:
         for form, key in zip(ranked["form"].to_pylist(), ranked["key"].to_pylist()):
             best.setdefault(form, key)
         return best
+
+
+def _has(keys: Collection[str] | pa.Array, key: str) -> bool:
+    if isinstance(keys, (pa.Array, pa.ChunkedArray)):
+        return bool(pc.any(pc.equal(keys, key)).as_py())
+    return key in keys
 
 
 def _all_true(masks: list[pa.Array]) -> pa.Array | None:

@@ -116,10 +116,6 @@ class Projection:
                 "papers_left_out": self.papers_left_out,
                 "papers_filtered_out": self.papers_filtered_out}
 
-    @cached_property
-    def index(self) -> dict[str, int]:
-        return {key: i for i, key in enumerate(self.keys)}
-
     def to_networkx(self) -> nx.Graph:
         """A new networkx Graph: nodes are author keys with ``label`` and ``papers``, edges
         carry ``papers`` and ``weight``."""
