@@ -60,7 +60,7 @@ def test_second_answer_comes_from_the_cache_byte_for_byte(kg: Path, args: list[s
     for name in ("_network_stats", "_run_pass", "_leiden"):
         monkeypatch.setattr(metrics, name, fail)
     monkeypatch.setattr(metrics.Network, "_components", fail)
-    monkeypatch.setattr(lookup, "fold_all", fail)  # the folded names are kept too
+    monkeypatch.setattr(lookup, "folded_forms", fail)  # the folded names are kept too
     assert run(*argv).stdout == fresh
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.analysis import projection
 from graph.analysis.cache import Cache
-from graph.analysis.coauthors import open_coauthors
+from graph.analysis.coauthors import Coauthors, open_coauthors
 from graph.analysis.filters import Filters
 from graph.analysis.projection import (
     DEFAULT_MAX_AUTHORS,
@@ -285,6 +286,28 @@ def test_projection_equals_the_naive_reference(lists: list[list[str]], cap: int)
                     if 1 < len(set(p.authors)) and (not cap or len(set(p.authors)) <= cap))
     strength = dict(frac.graph.degree(weight="weight"))
     assert strength == pytest.approx({k: multi.get(k, 0) for k in frac.keys})
+
+
+@settings(max_examples=100, deadline=None)
+@given(author_lists, st.integers(min_value=1, max_value=4), st.data())
+def test_ego_networks_and_chains_are_networkx_searches(lists: list[list[str]], depth: int,
+                                                       data: st.DataObject) -> None:
+    net = Coauthors(project(corpus(*(paper(i, a) for i, a in enumerate(lists))), max_authors=0))
+    g = net.to_networkx()
+    keys = net.projection.keys
+    a, b = (data.draw(st.integers(0, len(keys) - 1)) for _ in range(2))
+    ego = net.ego(a, depth)
+    expected = nx.single_source_shortest_path_length(g, keys[a], cutoff=depth)
+    assert {keys[i]: d for i, d in zip(ego.members, ego.distances)} == expected
+    assert ego.edges == g.subgraph(expected).number_of_edges()
+    chain = [keys[i] for i in net.chain(a, b)]
+    if not nx.has_path(g, keys[a], keys[b]):
+        assert chain == []
+    else:
+        assert len(chain) - 1 == nx.shortest_path_length(g, keys[a], keys[b])
+        assert chain[0] == keys[a] and chain[-1] == keys[b]
+        assert all(g.has_edge(u, v) for u, v in zip(chain, chain[1:]))
+    assert net.degree(a) == g.degree(keys[a])
 
 
 def test_sample_corpus_projection(sample_corpus: Corpus) -> None:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Collection, Mapping
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.errors import ArxivKGError
-from graph.ingest.names import loose_key
 from graph.model.records import Author
 
 MAX_LISTED = 15
@@ -45,6 +45,8 @@ class AmbiguousName(ArxivKGError):
 
 def fold(name: str) -> str:
     """The comparable form of a name: case-folded, accents, dots and hyphens folded away."""
+    from graph.ingest.names import loose_key  # here: it brings ftfy, 0.3 s to import
+
     return loose_key(name.casefold())
 
 
@@ -89,6 +91,8 @@ class AuthorIndex:
     def __init__(self, table: pa.Table, forms: pa.Table | None = None) -> None:
         self.table = table.combine_chunks()
         self.forms = (forms if forms is not None else folded_forms(self.table)).combine_chunks()
+        self._last_among: object = None
+        self._last_mask = np.zeros(0, dtype=bool)
 
     @classmethod
     def of(cls, authors: Mapping[str, Author]) -> AuthorIndex:
@@ -101,26 +105,38 @@ class AuthorIndex:
         """The key of the one author `query` names, among the keys `among` (default: all)."""
         if _has(among if among is not None else self.table["key"], query):
             return query
-        forms = self.forms.filter(self._allowed(among)[self.forms["row"].to_numpy()])
-        wanted = fold(query)
-        padded = pc.binary_join_element_wise("", forms["form"], "", " ")  # " form "
-        same = pc.equal(forms["form"], wanted)
-        every_word = _all_true([pc.match_substring(padded, f" {w} ") for w in wanted.split()])
-        for mask in (same, every_word):
-            matches = self._ranked(forms["row"].filter(mask)) if mask is not None else []
+        rows = self.forms["row"]
+        allowed = pa.array(self._allowed(among)[rows.to_numpy()])
+        wanted = fold_all(pa.array([query], pa.string()))[0].as_py()  # no ftfy for ASCII
+        rules = (lambda: pc.equal(self.forms["form"], wanted),
+                 lambda: _all_true([pc.match_substring(self._padded, f" {w} ")
+                                    for w in wanted.split()]))
+        for rule in rules:  # the second only runs when the first finds no one
+            mask = rule()
+            matches = [] if mask is None else self._ranked(rows.filter(pc.and_(mask, allowed)))
             if len(matches) == 1:
                 return matches[0]
             if matches:
                 raise AmbiguousName(self._listing(query, matches), tuple(matches))
-        raise NameNotFound(self._not_found(query, wanted, forms, among))
+        raise NameNotFound(self._not_found(query, wanted, self.forms.filter(allowed), among))
+
+    @cached_property
+    def _padded(self) -> pa.Array:
+        """Each form as " form ", so that whole words are found as " word "."""
+        return pc.binary_join_element_wise("", self.forms["form"], "", " ")
 
     def _allowed(self, among: Collection[str] | pa.Array | None) -> np.ndarray:
-        """A mask over the authors: those in `among` (all if None)."""
+        """A mask over the authors: those in `among` (all if None); the last one is kept, as
+        `path` looks two names up among the same authors."""
         if among is None:
             return np.ones(self.table.num_rows, dtype=bool)
-        keys = among if isinstance(among, (pa.Array, pa.ChunkedArray)) else pa.array(
-            list(among), pa.string())
-        return pc.is_in(self.table["key"], value_set=keys).to_numpy(zero_copy_only=False)
+        if self._last_among is not among:
+            keys = among if isinstance(among, (pa.Array, pa.ChunkedArray)) else pa.array(
+                list(among), pa.string())
+            self._last_mask = pc.is_in(self.table["key"], value_set=keys).to_numpy(
+                zero_copy_only=False)
+            self._last_among = among
+        return self._last_mask
 
     def _ranked(self, rows: pa.Array) -> list[str]:
         """Keys of these author rows, most papers first, then by key."""
