@@ -24,6 +24,24 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], inverse
 
 
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct values sorted, how often each occurs)."""
+    ordered = np.sort(values)
+    at = np.flatnonzero(_starts(ordered))
+    return ordered[at], np.diff(np.append(at, len(ordered)))
+
+
+def first_positions(values: np.ndarray) -> np.ndarray:
+    """Where each distinct value first occurs, in increasing order."""
+    order = np.argsort(values, kind="stable")
+    return np.sort(order[_starts(values[order])])
+
+
+def run_offsets(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., c-1 for each count c, concatenated: positions within runs of np.repeat."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def compact(values: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
     """unique_inverse for values in [0, bound), by counting instead of sorting."""
     present = np.bincount(values, minlength=bound) > 0

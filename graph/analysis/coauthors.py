@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.analysis import measures as metrics
+from graph.analysis.arrays import first_positions, run_offsets
 from graph.analysis.cache import Cache, entry_key
 from graph.analysis.filters import Filters
 from graph.analysis.projection import (
@@ -110,15 +111,6 @@ def _load(entry: CacheEntry, filters: Filters) -> Projection | None:
         paper_ids=papers["arxiv_id"].combine_chunks(),
         papers_left_out=meta["papers_left_out"],
         papers_filtered_out=meta["papers_filtered_out"], filters=filters)
-
-
-def _firsts(values: np.ndarray) -> np.ndarray:
-    """The position of each distinct value's first occurrence."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    starts = np.ones(len(values), dtype=bool)
-    starts[1:] = ordered[1:] != ordered[:-1]
-    return np.sort(order[starts])
 
 
 def _numpy(column: pa.ChunkedArray) -> np.ndarray:
@@ -260,8 +252,7 @@ class Coauthors:
         """(from, to) for every edge out of the frontier's nodes, frontier order kept."""
         indptr, indices = self._neighbours
         starts, counts = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
-        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        return np.repeat(frontier, counts), indices[np.repeat(starts, counts) + offsets]
+        return np.repeat(frontier, counts), indices[np.repeat(starts, counts) + run_offsets(counts)]
 
     def _search(self, start: int, depth: int | None = None, goal: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -278,7 +269,7 @@ class Coauthors:
             sources, reached = self._step(frontier)
             new = distance[reached] < 0
             sources, reached = sources[new], reached[new]
-            first = _firsts(reached)
+            first = first_positions(reached)
             frontier = reached[first]
             distance[frontier], parent[frontier] = step, sources[first]
         return distance, parent

@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.analysis.arrays import unique, unique_inverse
+from graph.analysis.arrays import run_offsets, unique, unique_counts, unique_inverse
 from graph.analysis.filters import COUNTINGS, DEFAULT_MAX_AUTHORS, FilterError, Filters
 from graph.errors import ArxivKGError
 from graph.model.records import Corpus, Paper
@@ -324,7 +324,7 @@ def _joint(paper: np.ndarray, node: np.ndarray, n: int) -> tuple[np.ndarray, np.
     time so that memory follows the edges, not the pair instances."""
     later = _later_rows(paper)
     ends = np.cumsum(later)
-    blocks = [_count(_expand(node, later, lo, hi, n)) for lo, hi in _blocks(ends)]
+    blocks = [unique_counts(_expand(node, later, lo, hi, n)) for lo, hi in _blocks(ends)]
     if len(blocks) == 1:
         return blocks[0]
     codes, at = unique_inverse(np.concatenate([c for c, _ in blocks]))
@@ -359,13 +359,4 @@ def _expand(node: np.ndarray, later: np.ndarray, lo: int, hi: int, n: int) -> np
     """Codes a*n + b of the pairs that rows lo..hi start."""
     counts = later[lo:hi]
     first = np.repeat(np.arange(lo, hi), counts)
-    step = np.arange(len(first)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
-    return node[first] * n + node[first + step]
-
-
-def _count(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.sort(codes)
-    starts = np.ones(len(codes), dtype=bool)
-    starts[1:] = codes[1:] != codes[:-1]
-    at = np.flatnonzero(starts)
-    return codes[at], np.diff(np.append(at, len(codes)))
+    return node[first] * n + node[first + run_offsets(counts) + 1]
