@@ -10,13 +10,22 @@ import sys
 from pathlib import Path
 
 import networkx as nx
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from arxiv_kg.cli import main
 from arxiv_kg.cmd_analysis import COMMANDS
 from graph.analysis import measures as metrics
-from graph.analysis.lookup import AmbiguousName, NameNotFound, find_author, fold
+from graph.analysis.lookup import (
+    AmbiguousName,
+    NameNotFound,
+    find_author,
+    fold,
+    fold_all,
+)
 from graph.analysis.projection import project
 from graph.model.records import Author, Corpus
 
@@ -81,7 +90,8 @@ def test_json_is_byte_identical_across_processes(sample_kg: Path) -> None:
 
 def test_authors_ranks_by_the_measure_and_matches_metrics(runner: CliRunner, sample_kg: Path,
                                                           network: nx.Graph) -> None:
-    doc = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "10", "--by", "degree")
+    doc = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "10", "--by", "degree",
+                  "--columns", "all")
     rows = doc["rows"]
     assert [r["rank"] for r in rows] == list(range(1, 11))
     degrees = [r["degree"] for r in rows]
@@ -97,9 +107,10 @@ def test_authors_ranks_by_the_measure_and_matches_metrics(runner: CliRunner, sam
 
 
 def test_authors_reports_sampling_beside_the_result(runner: CliRunner, sample_kg: Path) -> None:
-    doc = as_json(runner, "authors", "--kg", str(sample_kg), "--k", "50", "--seed", "9")
+    args = ["--kg", str(sample_kg), "--k", "50", "--seed", "9", "--by", "betweenness"]
+    doc = as_json(runner, "authors", *args)
     assert doc["path_measures"] == {"exact": False, "k": 50, "seed": 9}
-    table = run(runner, "authors", "--kg", str(sample_kg), "--k", "50", "--seed", "9").stdout
+    table = run(runner, "authors", *args).stdout
     assert "estimated from 50 sampled sources (seed 9)" in table
     everyone = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "0")
     assert len(everyone["rows"]) == everyone["authors"] == 1216
@@ -177,6 +188,8 @@ def test_path_between_unconnected_authors(runner: CliRunner, sample_kg: Path,
     (["coauthors", "yan wang", "--since", "2100"], "with these filters"),
     (["authors", "--k", "1"], "k must be 0 (exact) or at least 2"),
     (["stats", "--since", "May 2021"], "since must be a date"),
+    (["stats", "--since", "2021-13-45"], "and a real one, not '2021-13-45'"),
+    (["authors", "--until", "2021-02-29"], "until must be a date"),
 ])
 def test_bad_input_is_a_one_line_error(runner: CliRunner, sample_kg: Path, args: list[str],
                                        message: str) -> None:
@@ -237,6 +250,14 @@ def test_lookup_among_a_subset() -> None:
     assert find_author("wang", PEOPLE, among={"xin wang", "kaiming he"}) == "xin wang"
     with pytest.raises(NameNotFound, match="with these filters"):
         find_author("Kaiming He", PEOPLE, among={"xin wang"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=12) | st.sampled_from(
+    ["Jürgen Schmidhuber", "J.-P. O'Brien", "ẞtraße", "İlker", "ǅemal", "a\u0345b", "x\x1cy",
+     "Ａnna  Ｍ.", "𝐀ri", "Zoë\u0301", "Wei‐Wei"]), max_size=20))
+def test_fold_all_is_fold_on_every_string(names: list[str]) -> None:
+    assert fold_all(pa.array(names, pa.string())).to_pylist() == [fold(n) for n in names]
 
 
 def test_fold() -> None:

@@ -1,6 +1,7 @@
 """graph.analysis.measures agrees with networkx's reference implementations (see its docstring)."""
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import random
 
@@ -110,14 +111,24 @@ def test_eigenvector_when_components_share_the_top_eigenvalue(g: nx.Graph) -> No
     assert max(abs(x - expected[v]) for v, x in zip(g, got)) <= TOL
 
 
-def test_pagerank_within_1e6_l1_on_a_larger_graph() -> None:
+def _mid_size_graphs() -> list[nx.Graph]:
+    scattered = nx.gnm_random_graph(4000, 20_000, seed=9)
+    clustered = nx.powerlaw_cluster_graph(20_000, 3, 0.3, seed=10)
+    clustered.add_nodes_from(range(20_000, 20_300))  # authors without co-authors: dangling
+    return [_author_like(_with_weights(scattered, 9, (1, 2, 0.5)), 9),
+            _author_like(_with_weights(clustered, 10, (1, 0.5, 1 / 3, 2)), 10)]
+
+
+@pytest.mark.parametrize("g", _mid_size_graphs(), ids=["random 4k", "clustered 20k"])
+def test_pagerank_within_1e6_l1_of_networkx_run_to_convergence(g: nx.Graph) -> None:
     # networkx's default tol stops when the L1 change is below n * 1e-6, so the reference is
     # run to convergence; the claim is about the PageRank vector, not about a stopping rule.
-    g = _author_like(_with_weights(nx.gnm_random_graph(4000, 20_000, seed=9), 9, (1, 2, 0.5)), 9)
     got = metrics.analyse(g, measures=["pagerank"]).columns["pagerank"]
-    expected = nx.pagerank(g, weight="weight", tol=1e-12, max_iter=10_000)
+    expected = nx.pagerank(g, weight="weight", tol=1e-13, max_iter=10_000)
     assert sum(abs(a - expected[v]) for v, a in zip(g, got)) <= 1e-6
     assert sum(got) == pytest.approx(1.0, abs=1e-12)
+    ranked = sorted(zip(got, g), reverse=True)[:10]
+    assert [v for _, v in ranked] == sorted(expected, key=expected.get, reverse=True)[:10]
 
 
 @pytest.mark.parametrize(("k", "seed"), [(2, 0), (20, 7), (33, 123)])
@@ -157,6 +168,41 @@ def test_parallel_pass_gives_the_serial_result(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(metrics, "_workers", lambda work, chunks: 2)
     parallel = metrics.analyse(g, k=100, seed=3, measures=["betweenness", "harmonic"])
     assert parallel.columns == serial.columns  # bit for bit: chunks are summed in one order
+
+
+def test_exact_path_measures_on_a_large_graph_estimate_then_report_progress(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Above EXACT_MAX_NODES an exact request (k=0) runs the chunked pass over every node:
+    # one line with an estimate first, then progress, and networkx's exact values.
+    monkeypatch.setattr(metrics, "EXACT_MAX_NODES", 10)
+    monkeypatch.setattr(metrics, "ESTIMATE_MIN_S", 0.0)
+    g = _random_graph()
+    notices: list[str] = []
+    reports: list[tuple[int, int]] = []
+
+    @contextlib.contextmanager
+    def progress(label: str):
+        assert label == "breadth-first searches"
+        yield lambda done, total: reports.append((done, total))
+
+    net = metrics.Network.of(g)
+    net.hooks = metrics.Hooks(notice=notices.append, progress=progress)
+    result = metrics.analyse(net, k=0, measures=["betweenness", "harmonic"])
+    stats = metrics.network_stats(net, k=0)
+    n = len(g)
+    # Two passes (betweenness, then distances for harmonic and paths), each announced.
+    assert len(notices) == 2
+    assert all(f"{n:,} breadth-first searches, about" in notice for notice in notices)
+    assert reports.count((n, n)) == 2 and all(total == n for _, total in reports)
+    between = nx.betweenness_centrality(g)
+    harmonic = nx.harmonic_centrality(g)
+    for v, b, h in zip(result.keys, result.columns["betweenness"], result.columns["harmonic"]):
+        assert b == pytest.approx(between[v], abs=TOL)
+        assert h == pytest.approx(harmonic[v] / (n - 1), abs=TOL)
+    giant = g.subgraph(max(nx.connected_components(g), key=len))
+    assert stats["path_method"] == "exact" and stats["diameter"] == nx.diameter(giant)
+    assert stats["average_path_length"] == pytest.approx(
+        nx.average_shortest_path_length(giant), abs=TOL)
 
 
 def test_components_are_networkx_components_numbered_by_size(graph: nx.Graph) -> None:

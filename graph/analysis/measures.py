@@ -1,14 +1,15 @@
-"""Per-author and network-level measures of the co-author network, computed with igraph.
+"""Per-author and network-level measures of the co-author network, computed with igraph, scipy
+and numpy.
 
 networkx stays the graph API (a Projection or any nx.Graph goes in), but every algorithm runs on
-an igraph copy: 30-100x faster at archive scale. Each measure is defined as its networkx reference
-and tested against it:
+arrays or an igraph copy: 30-100x faster at archive scale. Each measure is defined as its
+networkx reference and tested against it:
 
 ============  ==============================================================================
 papers        node attribute ``papers`` (0 if absent)
 degree        ``G.degree()``
 strength      ``G.degree(weight="weight")``
-pagerank      ``nx.pagerank(G, weight="weight")`` (alpha 0.85)
+pagerank      ``nx.pagerank(G, weight="weight")`` (alpha 0.85) run to convergence
 eigenvector   ``nx.eigenvector_centrality(G, weight="weight")`` (unit Euclidean norm; on a
               disconnected graph only the component with the largest eigenvalue scores)
 betweenness   ``nx.betweenness_centrality(G)`` (normalised, hop distances); sampled: equal to
@@ -23,48 +24,96 @@ community     Leiden (modularity, weighted; igraph, two iterations) with a fixed
               numbered like components
 ============  ==============================================================================
 
+Nothing is computed before it is asked for: degree, strength and components come from the
+edge arrays (numpy, scipy.sparse.csgraph) without building an igraph graph, and the igraph
+copy, its breadth-first renumbering and each pass over sources are built once per Network.
+
 Betweenness and harmonic closeness are exact up to EXACT_MAX_NODES nodes; above that they are
 estimated from k sources drawn as networkx draws them, ``random.Random(seed).sample(list(G), k)``.
 One breadth-first pass per source serves both, and the giant component's path lengths; on a
 large graph the sources are spread over the CPUs (fork), in fixed chunks summed in a fixed
-order so that the result does not depend on the number of CPUs.
+order so that the result does not depend on the number of CPUs. An exact request on a large
+graph (k=0) runs the same pass over every node: its first chunk is timed and, when the whole
+pass would take long, Hooks.notice gets an estimate before the rest runs with progress.
 """
 from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
-import operator
 import os
 import random
+import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import igraph as ig
-import networkx as nx
-from threadpoolctl import threadpool_limits
+import numpy as np
+import orjson
+import pyarrow as pa
 
-from graph.analysis.projection import Projection
+from graph.analysis.arrays import compact
+from graph.analysis.projection import Projection, igraph_of
 from graph.errors import ArxivKGError
+
+if TYPE_CHECKING:
+    import igraph as ig
+    import networkx as nx
+    import scipy.sparse as sp
+
+    Graph = nx.Graph | Projection | "Network"
 
 EXACT_MAX_NODES = 5000  # all-pairs BFS below this takes well under a second
 DEFAULT_K = 256
 DEFAULT_SEED = 0
 MEASURES = ("papers", "degree", "strength", "pagerank", "eigenvector", "betweenness",
             "harmonic", "core", "clustering", "component", "community")
+# What `authors` shows unless asked: a second at archive scale together, none needs an igraph
+# copy (1 s per million edges to make). Core and clustering need one; eigenvector (ARPACK),
+# the path measures and communities each cost more than all of these together.
+DEFAULT_COLUMNS = ("papers", "degree", "strength", "pagerank", "component")
+PATH_MEASURES = ("betweenness", "harmonic")  # computed from one pass over sources
 LEIDEN_ITERATIONS = 2  # igraph's default; iterating to convergence is 12x slower for +0.2%
 PARALLEL_MIN_WORK = 20_000_000  # sources x (nodes + edges) above which a pass uses every CPU
+ESTIMATE_MIN_S = 10.0  # passes expected to run longer are announced with their estimate
+PAGERANK_RTOL = 1e-12  # relative residual at which PageRank's solver stops (~50 products)
+PAGERANK_MAX_ITER = 1_000
 _DAMPING = 0.85
 _TIE = 1e-9  # relative difference under which two eigenvalues are taken as equal
 _CHUNK = 16  # sources per unit of work: bounds memory to 16 distance rows
 
+Report = Callable[[int, int], None]  # (done, total)
+T = TypeVar("T")
+# Measures worth keeping on disk: the rest come from the edge arrays in milliseconds, or from
+# what is kept already (betweenness and harmonic from the pass, community from Leiden's run).
+_KEPT = frozenset({"pagerank", "eigenvector", "core", "clustering"})
+
+
+class Disk(Protocol):
+    """Where a Network keeps what it computed, across processes (graph.analysis.cache)."""
+
+    def load_table(self, name: str) -> pa.Table | None: ...
+
+    def save_table(self, name: str, table: pa.Table) -> None: ...
+
+    def load_json(self, name: str) -> Any: ...
+
+    def save_json(self, name: str, obj: Any) -> None: ...
+
 
 class SamplingError(ArxivKGError):
     """k is not a usable number of sampled sources."""
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """How a long computation talks to a person: ``notice`` takes one line (an estimate), and
+    ``progress(label)`` opens a context that yields a Report, or None for no progress."""
+
+    notice: Callable[[str], None] | None = None
+    progress: Callable[[str], contextlib.AbstractContextManager[Report | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,89 +132,144 @@ class Sampling:
     def as_dict(self) -> dict[str, object]:
         return {"exact": self.exact, "k": self.k, "seed": self.seed}
 
+    @property
+    def tag(self) -> str:
+        return "exact" if self.exact else f"k{self.k}-seed{self.seed}"
+
 
 @dataclass(frozen=True)
 class Communities:
     method: str
     seed: int
-    inner: list[int] = field(repr=False)  # community id per node (network order), 1.. by size
+    inner: list[int] = field(repr=False)  # community id per node, 1.. by size
     count: int
     singletons: int
     modularity: float
 
 
 @dataclass(frozen=True)
-class _Pass:
-    """What one BFS per sampled source yields."""
+class SourcePass:
+    """What one breadth-first search per source yields, summed over the sources, per node in
+    the network's order. Kind "betweenness": igraph's raw subset betweenness. Kind "distances":
+    the sum of 1/d(source, node), and per giant-component source (by its number in the
+    breadth-first renumbering) its eccentricity, distance sum and farthest node."""
 
-    betweenness: list[float]  # igraph's raw subset betweenness, summed over sources
-    inverse_distances: list[float]  # per node: sum over sources of 1/d(source, node)
-    paths: dict[int, tuple[int, int, int]]  # source -> (eccentricity, distance sum, farthest)
+    kind: str
+    values: np.ndarray
+    paths: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+
+PASS_KINDS = ("betweenness", "distances")  # apart: betweenness alone is 40% cheaper
 
 
 class Network:
-    """A graph indexed for igraph. ``keys`` is the graph's node order (external); the igraph
-    copy ``g`` numbers the nodes in breadth-first order instead, so that neighbours sit close
-    in memory (2x faster path searches than alphabetical keys), and ``outer`` maps its
-    per-node lists back. Results shared by several measures are computed once per Network.
+    """A graph as arrays: node i is ``keys[i]``, edge j joins ``sources[j]`` and ``targets[j]``
+    with ``weights[j]``. The igraph copy ``g`` keeps this order; the copy the passes over sources
+    run on (``local``) numbers nodes in breadth-first order instead, so that neighbours sit close
+    in memory (2x faster path searches than alphabetical keys). Results shared by several
+    measures are computed once per Network.
     """
 
-    def __init__(self, keys: Sequence, graph: ig.Graph, papers: Sequence[int]) -> None:
-        self.keys = tuple(keys)
-        order = _locality_order(graph)
-        self.g = graph.permute_vertices(order)
-        self.pos = [0] * len(order)  # external index -> internal index
-        for inner, outer in enumerate(order):
-            self.pos[outer] = inner
-        self.inner_keys = [self.keys[i] for i in order]
-        self.papers = [papers[i] for i in order]
+    def __init__(self, keys: Sequence | pa.Array, sources: Sequence[int],
+                 targets: Sequence[int], weights: Sequence[float], papers: Sequence[int], *,
+                 key_order: np.ndarray | None = None) -> None:
+        self._keys = keys
+        self.sources = np.asarray(sources, dtype=np.int64)
+        self.targets = np.asarray(targets, dtype=np.int64)
+        self.weights = np.asarray(weights, dtype=np.float64)
+        self.papers = np.asarray(papers)
+        self._key_order = key_order
+        self.hooks = Hooks()
+        self.disk: Disk | None = None
         self._communities: dict[int, Communities] = {}
-        self._passes: dict[Sampling, _Pass] = {}
+        self._passes: dict[tuple[Sampling, str], SourcePass] = {}
 
     @classmethod
-    def of(cls, graph: nx.Graph | Projection | Network) -> Network:
+    def of(cls, graph: Graph) -> Network:
         if isinstance(graph, Network):
             return graph
-        if isinstance(graph, Projection):
-            return cls(graph.keys, graph.igraph, graph.paper_counts)
+        if isinstance(graph, Projection):  # keys are sorted: their order is the node order
+            return cls(graph.key_array, graph.sources, graph.targets, graph.edge_weights,
+                       graph.paper_counts, key_order=np.arange(len(graph)))
         keys = list(graph)
         index = {k: i for i, k in enumerate(keys)}
-        g = ig.Graph(n=len(keys), edges=[(index[u], index[v]) for u, v in graph.edges()])
-        g.es["weight"] = [d.get("weight", 1) for _, _, d in graph.edges(data=True)]
-        return cls(keys, g, [graph.nodes[k].get("papers", 0) for k in keys])
+        ends = [(index[u], index[v], d.get("weight", 1)) for u, v, d in graph.edges(data=True)]
+        sources, targets, weights = zip(*ends) if ends else ((), (), ())
+        return cls(keys, sources, targets, weights, [graph.nodes[k].get("papers", 0) for k in keys])
+
+    @cached_property
+    def keys(self) -> tuple:
+        keys = self._keys
+        return tuple(keys.to_pylist() if isinstance(keys, pa.Array) else keys)
 
     @property
     def n(self) -> int:
-        return len(self.keys)
+        return len(self._keys)
 
-    def outer(self, values: Sequence) -> list:
-        """A per-node list in internal order, in the graph's own node order."""
-        return list(map(values.__getitem__, self.pos))
+    @cached_property
+    def g(self) -> ig.Graph:
+        return igraph_of(self.n, self.sources, self.targets, weight=self.weights.tolist())
+
+    @cached_property
+    def local(self) -> tuple[ig.Graph, np.ndarray]:
+        """The graph renumbered in breadth-first order, and each node's number there."""
+        order = _locality_order(self.g)
+        pos = np.empty(self.n, dtype=np.int64)
+        pos[order] = np.arange(self.n)
+        return self.g.permute_vertices(order), pos
+
+    @cached_property
+    def key_order(self) -> np.ndarray:
+        """Each node's rank among the sorted keys (groups of equal size are numbered by their
+        smallest key)."""
+        if self._key_order is not None:
+            return self._key_order
+        ranked = sorted(range(self.n), key=lambda i: _sort_key(self.keys[i]))
+        order = np.empty(self.n, dtype=np.int64)
+        order[ranked] = np.arange(self.n)
+        return order
 
     def sampling(self, k: int | None, seed: int) -> Sampling:
         """k=None: exact up to EXACT_MAX_NODES nodes, else DEFAULT_K sources; 0: exact."""
-        if k is None:
-            k = 0 if self.n <= EXACT_MAX_NODES else DEFAULT_K
-        if k < 0 or k == 1:
-            raise SamplingError(f"k must be 0 (exact) or at least 2 sampled sources, not {k}")
-        if k == 0 or k >= self.n:
-            return Sampling(exact=True)
-        return Sampling(exact=False, k=k, seed=seed)
+        return sampling_for(self.n, k, seed)
 
-    def sources(self, sampling: Sampling) -> list[int]:
-        """Internal ids of the sampled sources. random.sample picks positions from len()
-        alone, so sampling range(n) draws the nodes networkx draws from list(G)."""
-        drawn = random.Random(sampling.seed).sample(range(self.n), sampling.k)
-        return [self.pos[s] for s in drawn]
+    def drawn(self, sampling: Sampling) -> list[int]:
+        """The sampled sources. random.sample picks positions from len() alone, so sampling
+        range(n) draws the nodes networkx draws from list(G)."""
+        return random.Random(sampling.seed).sample(range(self.n), sampling.k)
 
     @cached_property
-    def membership(self) -> list[int]:
-        """Component id per node, internal order."""
-        return _numbered(self.g.connected_components().membership, self.inner_keys)
+    def degree(self) -> np.ndarray:
+        return (np.bincount(self.sources, minlength=self.n)
+                + np.bincount(self.targets, minlength=self.n))
 
-    @property
-    def components(self) -> list[int]:
-        return self.outer(self.membership)
+    @cached_property
+    def adjacency(self) -> sp.csr_matrix:
+        """The weighted adjacency matrix, both directions (a self-loop once, as networkx's
+        directed view has it)."""
+        import scipy.sparse as sp
+
+        loop = self.sources == self.targets
+        rows = np.concatenate([self.sources, self.targets[~loop]])
+        cols = np.concatenate([self.targets, self.sources[~loop]])
+        weights = np.concatenate([self.weights, self.weights[~loop]])
+        return sp.csr_matrix((weights, (rows, cols)), shape=(self.n, self.n))
+
+    @cached_property
+    def membership(self) -> np.ndarray:
+        """Component id per node, 1.. by size."""
+        return self.kept("measure-component", lambda ids: pa.table({"value": ids}),
+                         lambda table: table["value"].to_numpy(), self._components)
+
+    def _components(self) -> np.ndarray:
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        from scipy.sparse.csgraph import connected_components
+
+        # The matrix is symmetric, so strong components are the components, and finding
+        # them needs no transposed copy (half the time of directed=False).
+        _, labels = connected_components(self.adjacency, directed=True, connection="strong")
+        return _numbered(labels, self.key_order)
 
     @cached_property
     def clustering(self) -> list[float]:
@@ -173,15 +277,46 @@ class Network:
 
     def communities(self, seed: int) -> Communities:
         if seed not in self._communities:
-            self._communities[seed] = _communities(self, seed)
+            self._communities[seed] = self.kept(
+                f"communities-seed{seed}", _communities_table, _communities_of,
+                lambda: _communities(self, seed))
         return self._communities[seed]
 
-    def sampled_pass(self, sampling: Sampling) -> _Pass:
-        if sampling not in self._passes:
-            sources = self.sources(sampling)
-            in_giant = [self.membership[s] == 1 for s in sources]
-            self._passes[sampling] = _run_pass(self.g, sources, in_giant)
-        return self._passes[sampling]
+    def source_pass(self, sampling: Sampling, kind: str) -> SourcePass:
+        """A pass over the sampled sources, or over every node for an exact sampling."""
+        if (sampling, kind) not in self._passes:
+            self._passes[sampling, kind] = self.kept(
+                f"pass-{kind}-{sampling.tag}", _pass_table, _pass_of,
+                lambda: self._source_pass(sampling, kind))
+        return self._passes[sampling, kind]
+
+    def _source_pass(self, sampling: Sampling, kind: str) -> SourcePass:
+        local, pos = self.local
+        drawn = np.arange(self.n) if sampling.exact else np.array(self.drawn(sampling))
+        wanted = (self.membership[drawn] == 1).tolist()
+        found = _run_pass(local, pos[drawn].tolist(), wanted, kind, self.hooks)
+        return SourcePass(kind, found.values[pos], found.paths)
+
+    def kept(self, name: str, encode: Callable[[T], pa.Table], decode: Callable[[pa.Table], T],
+             compute: Callable[[], T]) -> T:
+        """compute(), or what the Disk kept under `name`; a fresh result is kept there."""
+        table = self.disk.load_table(name) if self.disk else None
+        if table is not None and table.num_rows == self.n:
+            return decode(table)
+        value = compute()
+        if self.disk:
+            self.disk.save_table(name, encode(value))
+        return value
+
+
+def sampling_for(n: int, k: int | None, seed: int) -> Sampling:
+    if k is None:
+        k = 0 if n <= EXACT_MAX_NODES else DEFAULT_K
+    if k < 0 or k == 1:
+        raise SamplingError(f"k must be 0 (exact) or at least 2 sampled sources, not {k}")
+    if k == 0 or k >= n:
+        return Sampling(exact=True)
+    return Sampling(exact=False, k=k, seed=seed)
 
 
 def _locality_order(g: ig.Graph) -> list[int]:
@@ -198,10 +333,14 @@ def _locality_order(g: ig.Graph) -> list[int]:
 class Analysis:
     """Per-author measures in column form, with how the estimated ones were computed."""
 
-    keys: tuple
+    network: Network = field(repr=False)
     columns: dict[str, list]
     sampling: Sampling
     communities: Communities | None
+
+    @property
+    def keys(self) -> tuple:
+        return self.network.keys
 
     def rows(self) -> dict:
         names = list(self.columns)
@@ -209,20 +348,35 @@ class Analysis:
         return {key: dict(zip(names, values)) for key, values in zip(self.keys, zip(*cols))}
 
 
-def analyse(graph: nx.Graph | Projection | Network, *, k: int | None = None,
-            seed: int = DEFAULT_SEED, measures: Sequence[str] = MEASURES) -> Analysis:
+def analyse(graph: Graph, *, k: int | None = None, seed: int = DEFAULT_SEED,
+            measures: Sequence[str] = MEASURES) -> Analysis:
     net = Network.of(graph)
+    check_measures(measures)
+    sampling = net.sampling(k, seed)
+    columns = {m: measure(net, m, sampling, seed) for m in measures}
+    comms = net.communities(seed) if "community" in measures else None
+    return Analysis(network=net, columns=columns, sampling=sampling, communities=comms)
+
+
+def check_measures(measures: Sequence[str]) -> None:
     unknown = [m for m in measures if m not in _AUTHOR]
     if unknown:
         raise ArxivKGError(f"unknown measure {unknown[0]!r}; choose from {', '.join(MEASURES)}")
-    sampling = net.sampling(k, seed)
-    columns = {m: net.outer(_AUTHOR[m](net, sampling, seed)) for m in measures}
-    comms = net.communities(seed) if "community" in measures else None
-    return Analysis(keys=net.keys, columns=columns, sampling=sampling, communities=comms)
 
 
-def author_measures(graph: nx.Graph | Projection | Network, *, k: int | None = None,
-                    seed: int = DEFAULT_SEED) -> dict:
+def measure(net: Network, name: str, sampling: Sampling, seed: int) -> list:
+    """One per-author measure, one value per node in the network's order."""
+    def compute() -> list:
+        values = _AUTHOR[name](net, sampling, seed)
+        return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+    if name not in _KEPT:
+        return compute()
+    return net.kept(f"measure-{name}", lambda v: pa.table({"value": v}),
+                    lambda t: t["value"].to_pylist(), compute)
+
+
+def author_measures(graph: Graph, *, k: int | None = None, seed: int = DEFAULT_SEED) -> dict:
     """{node: {measure: value}} for every measure in MEASURES."""
     return analyse(graph, k=k, seed=seed).rows()
 
@@ -235,26 +389,47 @@ def annotate(graph: nx.Graph, measures: dict) -> nx.Graph:
 
 
 # ---- per-author measures: each takes (network, sampling, seed) and returns one value per
-# node, in the network's internal order
+# node, in the network's order
 
-def _papers(net: Network, sampling: Sampling, seed: int) -> list[int]:
-    return list(net.papers)
-
-
-def _degree(net: Network, sampling: Sampling, seed: int) -> list[int]:
-    return net.g.degree()
+def _papers(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
+    return net.papers
 
 
-def _strength(net: Network, sampling: Sampling, seed: int) -> list[float]:
-    return net.g.strength(weights="weight")
+def _degree(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
+    return net.degree
 
 
-def _pagerank(net: Network, sampling: Sampling, seed: int) -> list[float]:
-    # PRPACK sums in OpenMP threads, in whatever order they finish: results then differ from
-    # run to run in the 10th digit. One thread keeps output byte-identical and costs ~1 s at
-    # archive scale (ARPACK, the deterministic alternative, takes 4.5 s).
-    with threadpool_limits(limits=1, user_api="openmp"):
-        return net.g.pagerank(directed=False, damping=_DAMPING, weights="weight")
+def _strength(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
+    return (np.bincount(net.sources, weights=net.weights, minlength=net.n)
+            + np.bincount(net.targets, weights=net.weights, minlength=net.n))
+
+
+def _pagerank(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
+    """networkx's PageRank (uniform teleport and dangling distribution), as the solution of a
+    linear system rather than by power iteration: on an undirected graph,
+    (I - a A D^-1) y = 1 becomes symmetric positive definite once scaled by D^-1/2, and the
+    conjugate gradient solves it in ~50 sparse products where power iteration takes ~115;
+    x = y / sum(y). Dangling (isolated) nodes keep y = 1. BLAS runs on one thread: its
+    threads only spin at this size, and one thread gives the same sums on any machine."""
+    n = net.n
+    if n == 0:
+        return np.zeros(0)
+    from scipy.sparse.linalg import LinearOperator, cg
+    from threadpoolctl import threadpool_limits
+
+    scaled = net.adjacency.copy()
+    strength = np.asarray(scaled.sum(axis=1)).ravel()
+    live = strength > 0
+    root = np.sqrt(np.where(live, strength, 1.0))
+    scaled.data /= np.repeat(root, np.diff(scaled.indptr)) * root[scaled.indices]
+    system = LinearOperator((n, n), matvec=lambda v: v - _DAMPING * (scaled @ v), dtype=float)
+    with threadpool_limits(limits=1, user_api="blas"):
+        z, failed = cg(system, np.where(live, 1 / root, 1.0), rtol=PAGERANK_RTOL, atol=0.0,
+                       maxiter=PAGERANK_MAX_ITER)
+    if failed:  # cannot happen for a damping below 1 (the system's condition is at most 12.3)
+        raise ArxivKGError(f"PageRank did not converge in {PAGERANK_MAX_ITER} iterations")
+    y = np.where(live, z * root, z)
+    return y / y.sum()
 
 
 def _eigenvector(net: Network, sampling: Sampling, seed: int) -> list[float]:
@@ -264,12 +439,12 @@ def _eigenvector(net: Network, sampling: Sampling, seed: int) -> list[float]:
     # Only components whose largest strength reaches the top eigenvalue can share it (an
     # eigenvalue is at most the largest row sum); usually the giant component alone does.
     reach: dict[int, float] = {}
-    for c, s in zip(net.membership, net.g.strength(weights="weight")):
+    for c, s in zip(net.membership.tolist(), _strength(net, sampling, seed).tolist()):
         reach[c] = max(reach.get(c, 0.0), s)
     tied = {c for c, s in reach.items() if s >= top * (1 - _TIE)}
     if len(tied) > 1:
         return _tied_eigenvector(net, tied)
-    values = [x if c in tied and x > 0 else 0.0 for x, c in zip(values, net.membership)]
+    values = [x if c in tied and x > 0 else 0.0 for x, c in zip(values, net.membership.tolist())]
     norm = math.sqrt(math.fsum(x * x for x in values))
     return [x / norm for x in values]
 
@@ -289,7 +464,7 @@ def _tied_eigenvector(net: Network, candidates: set[int]) -> list[float]:
     top eigenvalue: the limit keeps each such component's unit Perron vector v, weighted by
     sum(v), and nothing of the others."""
     members: dict[int, list[int]] = {c: [] for c in candidates}
-    for i, c in enumerate(net.membership):
+    for i, c in enumerate(net.membership.tolist()):
         if c in members:
             members[c].append(i)
     perron = {c: _perron(net.g.induced_subgraph(m)) for c, m in members.items()}
@@ -305,31 +480,35 @@ def _tied_eigenvector(net: Network, candidates: set[int]) -> list[float]:
     return [x / norm for x in values]
 
 
-def _betweenness(net: Network, sampling: Sampling, seed: int) -> list[float]:
+def _betweenness(net: Network, sampling: Sampling, seed: int) -> np.ndarray | list[float]:
     n = net.n
     if n <= 2:
         return [0.0] * n
+    # igraph counts each unordered pair once (with every node a source too); networkx
+    # normalises ordered pairs.
+    exact_scale = 2 / ((n - 1) * (n - 2))
+    if sampling.exact and n <= EXACT_MAX_NODES:
+        return [b * exact_scale for b in net.g.betweenness(directed=False)]
+    raw = net.source_pass(sampling, "betweenness").values
     if sampling.exact:
-        # igraph counts each unordered pair once; networkx normalises ordered pairs.
-        scale = 2 / ((n - 1) * (n - 2))
-        return [b * scale for b in net.g.betweenness(directed=False)]
-    raw = net.sampled_pass(sampling).betweenness
+        return raw * exact_scale
     k = sampling.k
     # networkx's rescaling for sampled sources: a source cannot lie inside its own paths.
-    scales = [2 / (k * (n - 2))] * n
-    for s in net.sources(sampling):
-        scales[s] = 2 / ((k - 1) * (n - 2))
-    return list(map(operator.mul, raw, scales))
+    scales = np.full(n, 2 / (k * (n - 2)))
+    scales[net.drawn(sampling)] = 2 / ((k - 1) * (n - 2))
+    return raw * scales
 
 
-def _harmonic(net: Network, sampling: Sampling, seed: int) -> list[float]:
+def _harmonic(net: Network, sampling: Sampling, seed: int) -> np.ndarray | list[float]:
     n = net.n
     if n <= 1:
         return [0.0] * n
-    if sampling.exact:
+    if sampling.exact and n <= EXACT_MAX_NODES:
         return net.g.harmonic_centrality(normalized=True)
-    scale = n / (sampling.k * (n - 1))
-    return [x * scale for x in net.sampled_pass(sampling).inverse_distances]
+    found = net.source_pass(sampling, "distances").values
+    if sampling.exact:
+        return found / (n - 1)
+    return found * (n / (sampling.k * (n - 1)))
 
 
 def _core(net: Network, sampling: Sampling, seed: int) -> list[int]:
@@ -340,7 +519,7 @@ def _clustering(net: Network, sampling: Sampling, seed: int) -> list[float]:
     return list(net.clustering)
 
 
-def _component(net: Network, sampling: Sampling, seed: int) -> list[int]:
+def _component(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
     return net.membership
 
 
@@ -348,39 +527,97 @@ def _community(net: Network, sampling: Sampling, seed: int) -> list[int]:
     return net.communities(seed).inner
 
 
-_AUTHOR: dict[str, Callable[[Network, Sampling, int], list]] = {
+_AUTHOR: dict[str, Callable[[Network, Sampling, int], Any]] = {
     "papers": _papers, "degree": _degree, "strength": _strength, "pagerank": _pagerank,
     "eigenvector": _eigenvector, "betweenness": _betweenness, "harmonic": _harmonic,
     "core": _core, "clustering": _clustering, "component": _component, "community": _community,
 }
 
 
-# ---- the sampled pass
+# ---- the pass over sources
 
-def _run_pass(g: ig.Graph, sources: list[int], wanted: list[bool]) -> _Pass:
-    """Betweenness, inverse-distance sums and (for wanted sources) path figures, chunk by chunk."""
-    chunks = [(sources[i:i + _CHUNK], wanted[i:i + _CHUNK]) for i in range(0, len(sources), _CHUNK)]
+def _run_pass(g: ig.Graph, sources: list[int], wanted: list[bool], kind: str, hooks: Hooks
+              ) -> SourcePass:
+    """One kind of pass (PASS_KINDS), chunk by chunk. The first chunk runs here and is timed,
+    so that a long pass is announced with an estimate before the rest runs (on every CPU when
+    it is large)."""
+    chunks = [(sources[i:i + _CHUNK], wanted[i:i + _CHUNK], kind)
+              for i in range(0, len(sources), _CHUNK)]
+    if not chunks:
+        return SourcePass(kind, np.zeros(g.vcount()))
     workers = _workers(len(sources) * (g.vcount() + g.ecount()), len(chunks))
+    started = time.perf_counter()
+    _set_graph(g)
+    try:
+        results = [_chunk_pass(chunks[0])]
+    finally:
+        _GRAPH.clear()
+    _announce(hooks, time.perf_counter() - started, len(chunks), len(sources), workers)
+    with _progress(hooks, len(sources)) as report:
+        results.extend(_rest(g, chunks[1:], workers, report))
+    values, paths = results[0]
+    for more, more_paths in results[1:]:  # fixed order: the sums do not depend on the workers
+        values = values + more
+        paths = {**paths, **more_paths}
+    return SourcePass(kind, values, paths)
+
+
+def _rest(g: ig.Graph, chunks: list, workers: int, report: Report | None) -> Iterator:
+    done = _CHUNK
+    total = done + sum(len(c[0]) for c in chunks)
     if workers > 1:
+        import multiprocessing  # here: a pool is for long passes, and its imports cost 0.1 s
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")  # children inherit g without pickling it
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_set_graph,
                                  initargs=(g,)) as pool:
-            results = list(pool.map(_chunk_pass, chunks))
-    else:
-        _set_graph(g)
-        try:
-            results = [_chunk_pass(c) for c in chunks]
-        finally:
-            _GRAPH.clear()
-    between, inverse, paths = results[0]
-    for b, h, p in results[1:]:  # fixed order: the sums do not depend on the worker count
-        between = list(map(operator.add, between, b))
-        inverse = list(map(operator.add, inverse, h))
-        paths = {**paths, **p}
-    return _Pass(betweenness=between, inverse_distances=inverse, paths=paths)
+            for chunk, result in zip(chunks, pool.map(_chunk_pass, chunks)):
+                done += len(chunk[0])
+                if report:
+                    report(done, total)
+                yield result
+        return
+    _set_graph(g)
+    try:
+        for chunk in chunks:
+            yield _chunk_pass(chunk)
+            done += len(chunk[0])
+            if report:
+                report(done, total)
+    finally:
+        _GRAPH.clear()
+
+
+def _announce(hooks: Hooks, first: float, chunks: int, sources: int, workers: int) -> None:
+    estimate = first * (chunks - 1) / workers
+    if hooks.notice and estimate >= ESTIMATE_MIN_S:
+        hooks.notice(f"path measures: {sources:,} breadth-first searches, about "
+                     f"{_duration(estimate)} on {workers} CPU{'s' * (workers != 1)}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@contextlib.contextmanager
+def _progress(hooks: Hooks, total: int) -> Iterator[Report | None]:
+    if hooks.progress is None:
+        yield None
+        return
+    with hooks.progress("breadth-first searches") as report:
+        if report:
+            report(min(_CHUNK, total), total)
+        yield report
 
 
 def _workers(work: int, chunks: int) -> int:
+    import multiprocessing
+
     if work < PARALLEL_MIN_WORK or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -394,32 +631,27 @@ def _set_graph(g: ig.Graph) -> None:
     _GRAPH[:] = [g]
 
 
-def _chunk_pass(chunk: tuple[list[int], list[bool]]
-                ) -> tuple[list[float], list[float], dict[int, tuple[int, int, int]]]:
-    sources, wanted = chunk
+def _chunk_pass(chunk: tuple[list[int], list[bool], str]
+                ) -> tuple[np.ndarray, dict[int, tuple[int, int, int]]]:
+    sources, wanted, kind = chunk
     g = _GRAPH[0]
-    between = g.betweenness(directed=False, sources=sources)
-    inverse = [0.0] * g.vcount()
+    if kind == "betweenness":
+        return np.asarray(g.betweenness(directed=False, sources=sources), dtype=np.float64), {}
+    inverse = np.zeros(g.vcount())
     paths = {}
     for s, want, row in zip(sources, wanted, g.distances(source=sources)):
-        try:
-            inverse = list(map(operator.add, inverse, map(_INVERSE.__getitem__, row)))
-        except KeyError:  # a distance beyond the table: extend it, then redo this row
-            _INVERSE.update((d, 1 / d) for d in set(row) - _INVERSE.keys())
-            inverse = list(map(operator.add, inverse, map(_INVERSE.__getitem__, row)))
+        hops = np.asarray(row, dtype=np.float64)
+        with np.errstate(divide="ignore"):
+            inverse = inverse + np.where(hops > 0, 1 / hops, 0.0)  # 1/inf is 0: unreachable
         if want:  # a giant-component source: the finite distances are the giant's
-            reached = list(filter(math.isfinite, row))
-            ecc = max(reached)
-            paths[s] = (int(ecc), int(sum(reached)), row.index(ecc))
-    return between, inverse, paths
-
-
-# 1/d for hop distance d; 0 for the source itself and for unreachable nodes (inf).
-_INVERSE: dict = {0: 0.0, math.inf: 0.0, **{d: 1 / d for d in range(1, 64)}}
+            reached = np.where(np.isfinite(hops), hops, -1.0)
+            far = int(reached.argmax())
+            paths[s] = (int(reached[far]), int(reached[reached > 0].sum()), far)
+    return inverse, paths
 
 
 def _communities(net: Network, seed: int) -> Communities:
-    inner = _numbered(_leiden(net.g, seed), net.inner_keys)
+    inner = _numbered(np.asarray(_leiden(net.g, seed), dtype=np.int64), net.key_order).tolist()
     sizes = Counter(inner)
     g = net.g
     return Communities(
@@ -427,6 +659,30 @@ def _communities(net: Network, seed: int) -> Communities:
         inner=inner, count=len(sizes),
         singletons=sum(1 for s in sizes.values() if s == 1),
         modularity=g.modularity(inner, weights="weight") if g.ecount() else 0.0)
+
+
+def _communities_table(comms: Communities) -> pa.Table:
+    facts = {"method": comms.method, "seed": comms.seed, "count": comms.count,
+             "singletons": comms.singletons, "modularity": comms.modularity}
+    return pa.table({"community": comms.inner}).replace_schema_metadata(
+        {"communities": orjson.dumps(facts)})
+
+
+def _communities_of(table: pa.Table) -> Communities:
+    facts = orjson.loads(table.schema.metadata[b"communities"])
+    return Communities(inner=table["community"].to_pylist(), **facts)
+
+
+def _pass_table(found: SourcePass) -> pa.Table:
+    paths = [[s, *figures] for s, figures in sorted(found.paths.items())]
+    return pa.table({"values": found.values}).replace_schema_metadata(
+        {"kind": found.kind, "paths": orjson.dumps(paths)})
+
+
+def _pass_of(table: pa.Table) -> SourcePass:
+    meta = table.schema.metadata
+    paths = {s: (ecc, total, far) for s, ecc, total, far in orjson.loads(meta[b"paths"])}
+    return SourcePass(meta[b"kind"].decode(), table["values"].to_numpy(), paths)
 
 
 def _leiden(g: ig.Graph, seed: int) -> list[int]:
@@ -442,6 +698,8 @@ def _leiden(g: ig.Graph, seed: int) -> list[int]:
 def _seeded(seed: int) -> Iterator[None]:
     """igraph draws from a Python RNG object (the random module by default): a private one
     makes a randomised algorithm depend on the seed alone."""
+    import igraph as ig
+
     ig.set_random_number_generator(random.Random(seed))
     try:
         yield
@@ -449,16 +707,18 @@ def _seeded(seed: int) -> Iterator[None]:
         ig.set_random_number_generator(random)
 
 
-def _numbered(membership: Sequence[int], keys: Sequence) -> list[int]:
+def _numbered(membership: np.ndarray, key_order: np.ndarray) -> np.ndarray:
     """Renumber groups 1.. by size descending, then by smallest key, so ids are stable."""
-    sizes = Counter(membership)
-    smallest: dict[int, object] = {}
-    for group, key in zip(membership, keys):
-        if group not in smallest or _sort_key(key) < _sort_key(smallest[group]):
-            smallest[group] = key
-    order = sorted(sizes, key=lambda grp: (-sizes[grp], _sort_key(smallest[grp])))
-    new = {grp: i for i, grp in enumerate(order, start=1)}
-    return [new[grp] for grp in membership]
+    if len(membership) == 0:
+        return membership
+    groups, at = compact(membership, int(membership.max()) + 1)
+    sizes = np.bincount(at)
+    smallest = np.full(len(groups), len(key_order), dtype=np.int64)
+    np.minimum.at(smallest, at, key_order)
+    ranked = np.lexsort((smallest, -sizes))
+    number = np.empty(len(groups), dtype=np.int64)
+    number[ranked] = np.arange(1, len(groups) + 1)
+    return number[at]
 
 
 def _sort_key(key: object) -> tuple[str, object]:
@@ -468,28 +728,41 @@ def _sort_key(key: object) -> tuple[str, object]:
 
 # ---- network-level measures
 
-def component_sizes(graph: nx.Graph | Projection | Network) -> list[tuple[int, int]]:
+def component_sizes(graph: Graph) -> list[tuple[int, int]]:
     """(component size, number of components of that size), largest size first."""
-    counts = Counter(Counter(Network.of(graph).membership).values())
+    counts = Counter(Counter(Network.of(graph).membership.tolist()).values())
     return sorted(counts.items(), reverse=True)
 
 
-def component_stats(graph: nx.Graph | Projection | Network) -> dict[str, object]:
+def component_stats(graph: Graph) -> dict[str, object]:
     """Component count, giant component size and share, and the runner-up's size."""
     net = Network.of(graph)
-    sizes = Counter(net.membership)
-    giant = sizes.get(1, 0)
-    return {"components": len(sizes), "giant_nodes": giant,
+    sizes = np.bincount(net.membership) if net.n else np.zeros(1, dtype=np.int64)
+    giant = int(sizes[1]) if len(sizes) > 1 else 0
+    return {"components": len(sizes) - 1, "giant_nodes": giant,
             "giant_share": giant / net.n if net.n else 0.0,
-            "second_component_nodes": sizes.get(2, 0)}
+            "second_component_nodes": int(sizes[2]) if len(sizes) > 2 else 0}
 
 
-def network_stats(graph: nx.Graph | Projection | Network, *, k: int | None = None,
-                  seed: int = DEFAULT_SEED) -> dict[str, object]:
+def network_stats(graph: Graph, *, k: int | None = None, seed: int = DEFAULT_SEED
+                  ) -> dict[str, object]:
     """Network-level figures, in reading order. Path lengths are those of the giant component:
     exact up to EXACT_MAX_NODES nodes, else estimated from the sampled sources inside it."""
     net = Network.of(graph)
-    g, n, m = net.g, net.n, net.g.ecount()
+    sampling = net.sampling(k, seed)
+    name = f"stats-{sampling.tag}-seed{seed}"
+    kept = net.disk.load_json(name) if net.disk else None
+    if isinstance(kept, dict) and kept.get("nodes") == net.n:
+        return kept
+    stats = _network_stats(net, sampling, seed)
+    if net.disk:
+        net.disk.save_json(name, stats)
+    return stats
+
+
+def _network_stats(net: Network, sampling: Sampling, seed: int) -> dict[str, object]:
+    n, m = net.n, len(net.sources)
+    g = net.g
     stats: dict[str, object] = {
         "nodes": n, "edges": m,
         "density": 2 * m / (n * (n - 1)) if n > 1 else 0.0,
@@ -497,10 +770,10 @@ def network_stats(graph: nx.Graph | Projection | Network, *, k: int | None = Non
         "degree_assortativity": _finite(g.assortativity_degree(directed=False)) if m else None,
         "average_clustering": math.fsum(net.clustering) / n if n else 0.0,
         "transitivity": _finite(g.transitivity_undirected()) if m else 0.0,
-        "isolated_nodes": g.degree().count(0),
+        "isolated_nodes": int((net.degree == 0).sum()),
     }
     stats.update(component_stats(net))
-    stats.update(_path_stats(net, net.sampling(k, seed)))
+    stats.update(_path_stats(net, sampling))
     comms = net.communities(seed)
     stats.update({"community_method": comms.method, "community_seed": comms.seed,
                   "communities": comms.count, "community_singletons": comms.singletons,
@@ -509,23 +782,26 @@ def network_stats(graph: nx.Graph | Projection | Network, *, k: int | None = Non
 
 
 def _path_stats(net: Network, sampling: Sampling) -> dict[str, object]:
-    members = [i for i, c in enumerate(net.membership) if c == 1]
+    members = np.flatnonzero(net.membership == 1).tolist()
     giant = net.g.induced_subgraph(members) if len(members) < net.n else net.g
     out: dict[str, object] = {"giant_edges": giant.ecount()}
     if len(members) < 2:  # no path at all, or only the empty one
         return {**out, "path_method": "exact", "path_sources": None,
                 "diameter": 0 if members else None,
                 "average_path_length": 0.0 if members else None}
-    paths = {} if sampling.exact or len(members) <= EXACT_MAX_NODES else \
-        net.sampled_pass(sampling).paths
-    if not paths:  # small giant, exact request, or no sampled source fell inside the giant
+    small = len(members) <= EXACT_MAX_NODES
+    paths = {} if small else net.source_pass(sampling, "distances").paths
+    if not paths:  # small giant, or no sampled source fell inside the giant
         return {**out, "path_method": "exact", "path_sources": None,
                 "diameter": giant.diameter(directed=False),
                 "average_path_length": giant.average_path_length(directed=False)}
-    # One more sweep from the farthest node seen tightens the diameter's lower bound.
     ecc, _, far = max(paths.values())
-    sweep = max(filter(math.isfinite, net.g.distances(source=[far])[0]))
     mean = sum(total for _, total, _ in paths.values()) / (len(paths) * (len(members) - 1))
+    if sampling.exact:
+        return {**out, "path_method": "exact", "path_sources": None, "diameter": ecc,
+                "average_path_length": mean}
+    # One more sweep from the farthest node seen tightens the diameter's lower bound.
+    sweep = max(filter(math.isfinite, net.local[0].distances(source=[far])[0]))
     return {**out, "path_method": f"estimated from the {len(paths)} of {sampling.k} sampled "
             f"sources in the giant component (seed {sampling.seed}); diameter is a lower bound",
             "path_sources": len(paths), "diameter": int(max(ecc, sweep)),

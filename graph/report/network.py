@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from graph.analysis import measures
-from graph.analysis.projection import Projection, project
+from graph.analysis.cache import Cache
+from graph.analysis.coauthors import open_coauthors
+from graph.analysis.projection import Projection
 from graph.report.selection import Filters
-from graph.tables.persist import load_corpus
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,11 @@ class CoauthorNetwork:
 
 def coauthor_network(kg_dir: str | Path, filters: Filters, *, top: int = 20,
                      drawn: int = 100) -> CoauthorNetwork:
-    proj = project(load_corpus(kg_dir), **filters.projection_args())
-    net = measures.Network.of(proj)
-    result = measures.analyse(net, measures=("pagerank", "community"), seed=measures.DEFAULT_SEED)
+    # The analysis commands' own door and cache: the report's figures are theirs, and a
+    # report after `arxiv-kg authors` (or before it) computes the network once.
+    coauthors = open_coauthors(kg_dir, filters.projection(), cache=Cache(kg_dir))
+    proj, net = coauthors.projection, coauthors.network
+    result = coauthors.measures(("pagerank", "community"), seed=measures.DEFAULT_SEED)
     pagerank, community = result.columns["pagerank"], result.columns["community"]
     comms, comps = result.communities, measures.component_stats(net)
 
@@ -79,6 +84,8 @@ def _top(values: Sequence[float], keys: Sequence[str], n: int) -> list[int]:
 def _edges_within(proj: Projection, ids: list[int]) -> tuple[tuple[int, int, int], ...]:
     if len(ids) < 2:
         return ()
-    where = {node: i for i, node in enumerate(ids)}
-    g = proj.igraph
-    return tuple((where[e.source], where[e.target], e["papers"]) for e in g.es.select(_within=ids))
+    where = np.full(len(proj.keys), -1)
+    where[ids] = np.arange(len(ids))
+    src, dst = where[proj.sources], where[proj.targets]
+    inside = (src >= 0) & (dst >= 0)
+    return tuple(zip(src[inside].tolist(), dst[inside].tolist(), proj.edge_papers[inside].tolist()))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.analysis.projection import DEFAULT_MAX_AUTHORS, project
-from graph.model.records import Corpus
+from graph.analysis.filters import DEFAULT_MAX_AUTHORS
+from graph.analysis.filters import Filters as Projection
 from graph.tables.persist import read_table
 
 MONTHLY_BELOW = timedelta(days=3 * 365)  # a shorter range is shown per month, not per year
@@ -29,7 +29,11 @@ class Filters:
 
     def check(self) -> None:
         """Raise the projection's FilterError for an unusable value, before any data is read."""
-        project(Corpus(papers=(), authors={}), **self.projection_args())
+        self.projection()
+
+    def projection(self) -> Projection:
+        """The co-author projection's filters (they validate themselves)."""
+        return Projection(**self.projection_args())
 
     def projection_args(self) -> dict[str, object]:
         return {"since": self.since, "until": self.until, "category": self.category,

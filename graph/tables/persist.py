@@ -83,13 +83,18 @@ def iso(stamp: datetime) -> str:
 
 # --- reading back ----------------------------------------------------------------------
 
-def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None) -> pa.Table:
+def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None, *,
+               dictionary: bool = False) -> pa.Table:
+    """One table; `dictionary` keeps string columns dictionary-encoded, as Parquet stores them."""
     path = Path(kg_dir) / s.TABLES[name].file
     if not path.is_file():
         raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
                          f"run `arxiv-kg build --out {kg_dir}` first")
+    # ParquetFile, not pq.read_table: that one imports pyarrow.dataset, and with it pandas when
+    # installed (0.7 s of CPU before a command can start).
     try:
-        table = pq.read_table(path, columns=columns)
+        with pq.ParquetFile(path, read_dictionary=columns if dictionary else None) as parquet:
+            table = parquet.read(columns=columns)
     except (pa.ArrowException, OSError) as exc:  # truncated, overwritten, unreadable
         raise _damaged(path, kg_dir, str(exc)) from None
     missing = set(columns or s.TABLES[name].schema.names) - set(table.column_names)
