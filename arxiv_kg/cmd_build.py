@@ -12,10 +12,9 @@ from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs, write_exports
 from graph.errors import InputError
 from graph.ingest.pipeline import read_corpus
-from graph.rdf.mapping import check_base_iri, ntriples_lines
-from graph.rdf.store import create_store, store_path
+from graph.rdf.mapping import check_base_iri
+from graph.rdf.store import store_path
 from graph.sample import sample_dir
-from graph.tables.kg import build_graph
 from graph.tables.persist import save_corpus, save_summary
 from graph.tables.summary import human_summary, summarise
 
@@ -64,19 +63,16 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     save_corpus(corpus, out)
     save_summary(summary, out)
     click.echo(human_summary(summary))
-    # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
-    kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None
-    written = _timed(lambda: write_exports(corpus, out, specs, base_iri=base_iri,
-                                           progress=reporter(quiet), kg=kg),
-                     "exports", quiet)
-    if store:
-        nt = next((p for p in written if p.suffix == ".nt"), None)
-        triples = _timed(lambda: create_store(store_path(out), nt or ntriples_lines(kg, base_iri)),
-                         "SPARQL store", quiet)
-        click.echo(f"SPARQL store: {triples:,} triples in {store_path(out)}/")
-    click.echo(f"written to {out}/: {', '.join(p.name for p in written) or 'no exports'}")
-    if strict and corpus.rejected:
-        raise click.ClickException(f"{len(corpus.rejected)} rejected (--strict)")
+    rejected = len(corpus.rejected)
+    del corpus  # exports and the store read the tables just written
+    written = _timed(lambda: write_exports(out, specs, base_iri=base_iri, progress=reporter(quiet),
+                                           store=store_path(out) if store else None),
+                     "exports and SPARQL store" if store else "exports", quiet)
+    if written.triples is not None:
+        click.echo(f"SPARQL store: {written.triples:,} triples in {store_path(out)}/")
+    click.echo(f"written to {out}/: {', '.join(p.name for p in written.paths) or 'no exports'}")
+    if strict and rejected:
+        raise click.ClickException(f"{rejected} rejected (--strict)")
 
 
 def _report_rejections(rejected, quiet: bool) -> None:

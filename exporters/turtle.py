@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from exporters.base import ExportOptions
-from exporters.ntriples import Renderer, rdf_exporter
+from exporters.rdf import Renderer, rdf_exporter
 from graph.rdf import mapping as rdf
 
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
@@ -98,4 +98,4 @@ EXPORTER = rdf_exporter(
     "turtle", "ttl", "text/turtle",
     "RDF 1.1 Turtle: the knowledge graph in schema.org, SKOS, dblp and akg: terms.", renderer)
 
-write = EXPORTER.write  # every exporter module offers write(graph, fh, options)
+write = EXPORTER.write  # every exporter module offers write(source, fh, options)

@@ -12,13 +12,13 @@ import pytest
 
 from arxiv_kg.cli import main
 from graph.errors import ArxivKGError, KGNotFound
+from graph.rdf.load import create_store, store_from_kg
 from graph.rdf.store import (
     FORMATS,
     FormatError,
     QueryRefused,
     QueryResult,
     QuerySyntaxError,
-    create_store,
     execute,
     open_store,
     refuse_writes,
@@ -26,7 +26,6 @@ from graph.rdf.store import (
     run_query,
     serialize,
     shipped_queries,
-    store_from_kg,
     store_path,
 )
 
