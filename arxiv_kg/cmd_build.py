@@ -68,6 +68,8 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     written = _timed(lambda: write_exports(out, specs, base_iri=base_iri, progress=reporter(quiet),
                                            store=store_path(out) if store else None),
                      "exports and SPARQL store" if store else "exports", quiet)
+    if written.rdf is not None:
+        warn(written.rdf.text(), quiet)
     if written.triples is not None:
         click.echo(f"SPARQL store: {written.triples:,} triples in {store_path(out)}/")
     click.echo(f"written to {out}/: {', '.join(p.name for p in written.paths) or 'no exports'}")

@@ -56,7 +56,7 @@ def one_run(folder: str, out: str) -> dict[str, Any]:
     corpus = Corpus(papers=papers, authors=authors, variants=variants, files=len(files),
                     records=len(records))
     timed("save", lambda: save_corpus(corpus, out))
-    g = timed(GRAPH, lambda: build_graph(corpus))
+    g = timed(GRAPH, lambda: build_graph(out))  # from the tables just saved
     timed(LATER, lambda: load_corpus(out))
     return {"stages": stages, "records": len(records), "papers": len(papers),
             "authors": len(authors), "nodes": g.number_of_nodes(), "edges": g.number_of_edges(),

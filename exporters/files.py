@@ -22,7 +22,7 @@ import networkx as nx
 from exporters import get_exporter
 from exporters.base import Exporter, ExportOptions, ProgressFactory
 from exporters.base import ExportSource
-from exporters.rdf import write_rdf_files
+from exporters.rdf import RdfRun, write_rdf_files
 from graph.analysis import measures as metrics
 from graph.analysis import projection as coauthors
 from graph.errors import ArxivKGError
@@ -141,10 +141,15 @@ def parse_specs(text: str) -> list[ExportSpec]:
 
 @dataclass(frozen=True)
 class Written:
-    """What write_exports wrote: the files, and the triples in the store if it loaded one."""
+    """What write_exports wrote: the files, and how the RDF pass (and store load) went."""
 
     paths: list[Path]
-    triples: int | None = None
+    rdf: RdfRun | None = None
+
+    @property
+    def triples(self) -> int | None:
+        """Triples in the SPARQL store, if one was loaded."""
+        return self.rdf.store.triples if self.rdf and self.rdf.store else None
 
 
 def write_exports(kg_dir: str | Path, specs: list[ExportSpec], *, base_iri: str,
@@ -157,10 +162,10 @@ def write_exports(kg_dir: str | Path, specs: list[ExportSpec], *, base_iri: str,
     kg = Path(kg_dir)
     rdf_specs = [s for s in specs if s.kind == "kg" and s.exporter.renderer is not None]
     files = [(output_path(kg, "kg", s.exporter), s.exporter.renderer) for s in rdf_specs]
-    triples = None
+    run = None
     if files or store is not None:
         options = options_for("kg", base_iri=base_iri, progress=progress)
-        triples = write_rdf_files(kg, files, options, store=store)  # type: ignore[arg-type]
+        run = write_rdf_files(kg, files, options, store=store)  # type: ignore[arg-type]
     written = [path for path, _ in files] + ([_write_vocab(kg)] if files else [])
     for kind in GRAPHS:
         chosen = [s.exporter for s in specs if s.kind == kind and s not in rdf_specs]
@@ -168,7 +173,7 @@ def write_exports(kg_dir: str | Path, specs: list[ExportSpec], *, base_iri: str,
             graph = export_graph(kg, kind)
             options = options_for(kind, base_iri=base_iri, progress=progress)
             written += [write_file(graph, e, output_path(kg, kind, e), options) for e in chosen]
-    return Written(written, triples)
+    return Written(written, run)
 
 
 def _write_vocab(kg_dir: Path) -> Path:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from typing import BinaryIO, Protocol
 from exporters.base import Exporter, ExportOptions
 from graph.fsutil import staged_paths
 from graph.rdf import mapping as rdf
-from graph.rdf.load import StoreLoader
+from graph.rdf.load import LoadStats, StoreLoader
 from graph.rdf.subjects import subjects
 
 _FLUSH_BYTES = 1 << 20  # write in ~1 MB pieces: few syscalls, bounded memory
@@ -109,13 +110,28 @@ def rdf_exporter(name: str, extension: str, media_type: str, description: str,
                     renderer=make_renderer)
 
 
+@dataclass(frozen=True)
+class RdfRun:
+    """How long the RDF took: the main pass (subjects, rendering, writing, feeding the store),
+    then the wait for the other processes; and the store loader's own figures."""
+
+    main_s: float
+    wait_s: float
+    store: LoadStats | None
+
+    def text(self) -> str:
+        lines = [f"RDF main pass {self.main_s:.1f} s, then {self.wait_s:.1f} s waiting for the others"]
+        if self.store is not None:
+            lines.append(f"SPARQL store (in parallel): {self.store.text()}")
+        return "\n".join(lines)
+
+
 def write_rdf_files(kg_dir: str | Path, files: Sequence[tuple[Path, RendererFactory]],
                     options: ExportOptions, *, store: Path | None = None,
-                    cores: int | None = None) -> int | None:
+                    cores: int | None = None) -> RdfRun:
     """Write each (path, syntax) and, if `store` is given, load the store there, at once.
 
-    Every file appears only if all succeed (and the store loaded). Returns the number of
-    triples stored, or None without a store.
+    Every file appears only if all succeed (and the store loaded).
     """
     lanes = _lanes(list(files), store is not None, cores or _cores())
     with staged_paths([path for path, _ in files]) as temps, contextlib.ExitStack() as stack:
@@ -124,11 +140,15 @@ def write_rdf_files(kg_dir: str | Path, files: Sequence[tuple[Path, RendererFact
         if len(lanes) > 1:
             pool = stack.enter_context(ProcessPoolExecutor(len(lanes) - 1, mp_context=get_context("spawn")))
             quiet = replace(options, progress=None)  # one progress bar: the main pass's
-            others = [pool.submit(_write_lane, str(kg_dir), lane, quiet) for lane in staged[1:]]
-        triples = _main_lane(kg_dir, staged[0], options, store)
+            others = [pool.submit(_write_files, str(kg_dir), lane, quiet) for lane in staged[1:]]
+        loader = stack.enter_context(StoreLoader(store)) if store is not None else None
+        started = time.perf_counter()
+        _write_files(kg_dir, staged[0], options, loader)
+        main = time.perf_counter()
         for future in others:
             future.result()  # re-raises a lane's error here
-    return triples
+        stats = loader.close() if loader is not None else None
+    return RdfRun(main - started, time.perf_counter() - main, stats)
 
 
 def _cores() -> int:
@@ -145,20 +165,8 @@ def _lanes(files: list[tuple[Path, RendererFactory]], store: bool,
     return [files[i::count] for i in range(count)]
 
 
-def _main_lane(kg_dir: str | Path, files: list[tuple[Path, RendererFactory]],
-               options: ExportOptions, store: Path | None) -> int | None:
-    with contextlib.ExitStack() as stack:
-        loader = stack.enter_context(StoreLoader(store)) if store is not None else None
-        _write_files(kg_dir, files, options, loader)
-        return loader.close() if loader is not None else None
-
-
-def _write_lane(kg_dir: str, files: list[tuple[Path, RendererFactory]], options: ExportOptions) -> None:
-    _write_files(kg_dir, files, options, None)
-
-
 def _write_files(kg_dir: str | Path, files: list[tuple[Path, RendererFactory]],
-                 options: ExportOptions, store: Sink | None) -> None:
+                 options: ExportOptions, store: Sink | None = None) -> None:
     with contextlib.ExitStack() as stack:
         handles = [stack.enter_context(open(path, "wb")) for path, _ in files]
         write_rdf(kg_dir, [(fh, make(options)) for fh, (_, make) in zip(handles, files)], options,

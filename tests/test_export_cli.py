@@ -234,7 +234,7 @@ def test_rdf_files_and_store_in_one_pass_match_single_exports(kg, tmp_path):
 
 def test_syntaxes_written_by_two_processes_are_the_same_bytes(kg, tmp_path):
     files = [(tmp_path / "two.ttl", turtle.renderer), (tmp_path / "two.nt", ntriples.renderer)]
-    assert write_rdf_files(kg, files, ExportOptions(), cores=2) is None  # no store: one lane each
+    assert write_rdf_files(kg, files, ExportOptions(), cores=2).store is None  # one lane each
     write_rdf_files(kg, [(tmp_path / "one.ttl", turtle.renderer), (tmp_path / "one.nt", ntriples.renderer)],
                     ExportOptions(), cores=1)
     for ext in ("ttl", "nt"):

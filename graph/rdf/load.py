@@ -13,12 +13,15 @@ leaves any previous store untouched. Queries live in graph.rdf.store.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -37,18 +40,59 @@ class StoreLoadError(ArxivKGError):
     """The N-Triples could not be loaded (invalid syntax, disk full, loader died)."""
 
 
+@dataclass(frozen=True)
+class LoadStats:
+    """What a store load did and how long it took (wall seconds; CPU of every thread)."""
+
+    triples: int
+    load_s: float
+    optimize_s: float
+    cpu_s: float
+
+    def text(self) -> str:
+        return (f"{self.triples:,} triples: bulk load {self.load_s:.1f} s, optimize "
+                f"{self.optimize_s:.1f} s, {self.cpu_s:.1f} s CPU")
+
+
 def create_store(store_dir: str | os.PathLike[str], ntriples: NTriples) -> int:
     """Bulk-load N-Triples (text lines, bytes chunks, or a file path) into a new store at
     `store_dir`; returns the number of triples stored."""
-    target = Path(store_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    return load_store(store_dir, ntriples).triples
+
+
+def load_store(store_dir: str | os.PathLike[str], ntriples: NTriples) -> LoadStats:
+    """create_store, with the time each step took."""
+    staging = _Staging(store_dir)
     try:
-        count = _bulk_load(tmp / "db", ntriples)
-        _swap_into_place(tmp / "db", target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return count
+        stats = _bulk_load(staging.db, ntriples)
+    except BaseException:
+        staging.discard()
+        raise
+    staging.commit()
+    return stats
+
+
+class _Staging:
+    """A new store is built in a sibling temporary folder, then renamed into place."""
+
+    def __init__(self, store_dir: str | os.PathLike[str]) -> None:
+        self.target = Path(store_dir)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp",
+                                             dir=self.target.parent))
+        except OSError as exc:
+            raise StoreLoadError(f"SPARQL store: cannot write beside {self.target}: {exc}") from None
+        self.db = self.tmp / "db"
+
+    def commit(self) -> None:
+        try:
+            _swap_into_place(self.db, self.target)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_IRI) -> int:
@@ -58,7 +102,8 @@ def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_I
     return create_store(store_path(kg_dir), ntriples_lines(kg_dir, base_iri))
 
 
-def _bulk_load(path: Path, ntriples: NTriples) -> int:
+def _bulk_load(path: Path, ntriples: NTriples) -> LoadStats:
+    started, cpu = time.perf_counter(), time.process_time()
     store = ox.Store(str(path))
     try:
         if isinstance(ntriples, (str, os.PathLike)):
@@ -69,14 +114,15 @@ def _bulk_load(path: Path, ntriples: NTriples) -> int:
             store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES)
     except SyntaxError as exc:
         raise StoreLoadError(f"invalid N-Triples for the store: {_first_line(exc)}") from None
-    count = len(store)
+    count, loaded = len(store), time.perf_counter()
     # bulk_load leaves one set of overlapping SST files per batch of a million triples, and
     # every index lookup (each OPTIONAL and nested pattern does one per row) must probe them
     # all: one compaction makes lookups ~5x faster at 5M triples, for ~1.5x the disk space.
     store.optimize()
     store.flush()
     del store  # closes RocksDB before the folder is renamed
-    return count
+    done = time.perf_counter()
+    return LoadStats(count, loaded - started, done - loaded, time.process_time() - cpu)
 
 
 def _is_binary_stream(obj: object) -> bool:
@@ -132,13 +178,15 @@ class StoreLoader:
     """A child process that bulk-loads the N-Triples written to it into a new store.
 
     Use as a context manager: ``write(chunk)`` as the RDF is rendered, then ``close()``
-    returns the triple count; leaving the block by an exception stops the child, and the
+    returns the LoadStats; leaving the block by an exception stops the child, and the
     previous store (if any) stays in place.
     """
 
     def __init__(self, store_dir: str | os.PathLike[str]) -> None:
+        # This process owns the temporary folder, so a killed child leaves nothing behind.
+        self._staging = _Staging(store_dir)
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "graph.rdf.load", os.fspath(store_dir)],
+            [sys.executable, "-m", "graph.rdf.load", os.fspath(self._staging.db)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._pipe: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
         _widen(self._pipe)
@@ -150,18 +198,21 @@ class StoreLoader:
             self._proc.kill()
             raise self._failure(self._proc.communicate()[1]) from None
 
-    def close(self) -> int:
-        """Wait for the load to finish; the triple count, or StoreLoadError."""
+    def close(self) -> LoadStats:
+        """Wait for the load to finish and put the store in place; what it did, or StoreLoadError."""
         out, err = self._proc.communicate()  # closes the pipe: the child sees the end of input
         if self._proc.returncode != 0:
             raise self._failure(err)
-        return int(out)
+        self._staging.commit()
+        return LoadStats(**json.loads(out))
 
     def abort(self) -> None:
         self._proc.kill()
         self._proc.communicate()
+        self._staging.discard()
 
     def _failure(self, err: bytes) -> StoreLoadError:
+        self._staging.discard()
         lines = err.decode("utf-8", "replace").strip().splitlines()
         return StoreLoadError(lines[-1] if lines else f"store loader exited with {self._proc.returncode}")
 
@@ -183,13 +234,13 @@ def _widen(pipe: IO[bytes]) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    """The child of StoreLoader: load stdin into the store named by argv[0]; print the count."""
+    """The child of StoreLoader: load stdin into a new store at argv[0]; print LoadStats."""
     try:
-        count = create_store(argv[0], sys.stdin.buffer)
+        stats = _bulk_load(Path(argv[0]), sys.stdin.buffer)
     except (ArxivKGError, OSError) as exc:
         print(f"SPARQL store: {exc}", file=sys.stderr)
         return 1
-    print(count)
+    print(json.dumps(asdict(stats)))
     return 0
 
 

@@ -6,7 +6,8 @@ duplicates (graph.rdf.mapping.sorted_pairs); ``ntriples_lines`` renders the same
 N-Triples. Every RDF output renders this one stream, so the same tables give byte-identical
 files whatever the order they were read in.
 
-How it streams: the subjects are a k-way merge of per-kind streams, each already in IRI order.
+How it streams: the subjects are a k-way merge of per-kind streams, each already in IRI order
+and each with its pairs sorted (so only the rare subject of two kinds is sorted again).
 
 * papers: the papers table in its row order (arXiv IDs ascending), joined row by row with the
   child tables (categories, subject classes, repositories, links, mentions, authorships), which
@@ -103,8 +104,8 @@ def subjects(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
     for subject, group in groupby(heapq.merge(*streams, key=_FIRST), key=_FIRST):
         pairs = next(group)[1]
         for _, more in group:  # rare: an archive that is also a category
-            pairs = pairs + more
-        yield subject, sorted_pairs(pairs)
+            pairs = sorted_pairs(pairs + more)
+        yield subject, pairs
         done += 1
         if progress is not None and done >= next_report:
             progress(done, max(done, total))
@@ -187,8 +188,8 @@ def _papers(kg: Path, describe: Describer, small: _SmallKinds,
         for key, position in _first_authors(children["authorships"].of(aid)).items():
             edges.append((P_AUTHOR, _term(authors[key])))
             edges.append((P_SIGNATURE, _term(f"{signature}{position}")))
-        yield paper, describe.paper(aid, (title, abstract, journal, comment), (published, updated),
-                                    version, dois, edges)
+        yield paper, sorted_pairs(describe.paper(aid, (title, abstract, journal, comment),
+                                                 (published, updated), version, dois, edges))
 
 
 def _signatures(kg: Path, describe: Describer, authors: dict[str, str]) -> Iterator[Subject]:
@@ -215,7 +216,7 @@ def _authors(kg: Path, describe: Describer, iris: dict[str, str]) -> Iterator[Su
     table = scan.table(kg, "authors", ("key", "name", "spellings", "papers")).take(order)
     for batch in table.to_batches(max_chunksize=scan.BATCH_ROWS):
         for key, name, spellings, papers in zip(*(scan.python_values(c) for c in batch.columns)):
-            yield iris[key], describe.author(name, spellings, papers)
+            yield iris[key], sorted_pairs(describe.author(name, spellings, papers))
 
 
 class _SmallKinds:
@@ -235,7 +236,7 @@ class _SmallKinds:
         found += self._links(scan.rows(kg, "links", ("url", "kind")))
         found += self._mentioned_only(kg)
         found.sort(key=_FIRST)
-        self.subjects = found
+        self.subjects = [(subject, sorted_pairs(pairs)) for subject, pairs in found]
 
     def _categories(self, codes: Iterable[str]) -> Iterator[Subject]:
         d, base, archives = self.describe, self.describe.base, set()
