@@ -37,7 +37,7 @@ def test_loader_reports_bad_ntriples_and_keeps_the_old_store(tmp_path: Path) -> 
         loader.write(_chunk(5))
         loader.close()
     with StoreLoader(tmp_path / "store") as loader:
-        loader.write(b"<not an iri> <p> <o> .\n")
+        loader.write(b'<http://example.org/s> <http://example.org/p> "no closing quote .\n')
         with pytest.raises(StoreLoadError, match="invalid N-Triples"):
             loader.close()
     assert len(open_store(tmp_path)) == 5

@@ -455,3 +455,9 @@ def test_unsorted_papers_table_is_refused(tmp_path):
     save_corpus(Corpus(papers=corpus.papers[::-1], authors=corpus.authors), tmp_path)
     with pytest.raises(subjects_module.UnsortedTable, match="papers.parquet.*not sorted"):
         write("ntriples", tmp_path)
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",))))
+def test_quoted_is_the_json_string_of_the_text(text):
+    # the fast path must agree with orjson's escaping, a subset of N-Triples' and Turtle's
+    assert rdf.quoted(text) == orjson.dumps(text).decode("utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,10 +49,11 @@ class LoadStats:
     load_s: float
     optimize_s: float
     cpu_s: float
+    peak_rss_mb: float
 
     def text(self) -> str:
         return (f"{self.triples:,} triples: bulk load {self.load_s:.1f} s, optimize "
-                f"{self.optimize_s:.1f} s, {self.cpu_s:.1f} s CPU")
+                f"{self.optimize_s:.1f} s, {self.cpu_s:.1f} s CPU, peak RSS {self.peak_rss_mb:,.0f} MB")
 
 
 def create_store(store_dir: str | os.PathLike[str], ntriples: NTriples) -> int:
@@ -102,16 +104,19 @@ def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_I
     return create_store(store_path(kg_dir), ntriples_lines(kg_dir, base_iri))
 
 
-def _bulk_load(path: Path, ntriples: NTriples) -> LoadStats:
+def _bulk_load(path: Path, ntriples: NTriples, *, ours: bool = False) -> LoadStats:
+    """Load into a new store at `path`. `ours`: the N-Triples come from graph.rdf's writer,
+    whose IRIs are minted safe or checked by pyoxigraph when minted, so the parser skips
+    checking every IRI of every triple again (measured: ~8% of the load's CPU)."""
     started, cpu = time.perf_counter(), time.process_time()
     store = ox.Store(str(path))
     try:
         if isinstance(ntriples, (str, os.PathLike)):
-            store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+            store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, lenient=ours)
         else:
             stream = ntriples if _is_binary_stream(ntriples) else io.BufferedReader(
                 _ChunkStream(ntriples), buffer_size=_PIPE_BYTES)
-            store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES)
+            store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES, lenient=ours)
     except SyntaxError as exc:
         raise StoreLoadError(f"invalid N-Triples for the store: {_first_line(exc)}") from None
     count, loaded = len(store), time.perf_counter()
@@ -122,7 +127,8 @@ def _bulk_load(path: Path, ntriples: NTriples) -> LoadStats:
     store.flush()
     del store  # closes RocksDB before the folder is renamed
     done = time.perf_counter()
-    return LoadStats(count, loaded - started, done - loaded, time.process_time() - cpu)
+    return LoadStats(count, loaded - started, done - loaded, time.process_time() - cpu,
+                     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _is_binary_stream(obj: object) -> bool:
@@ -236,7 +242,7 @@ def _widen(pipe: IO[bytes]) -> None:
 def _main(argv: list[str]) -> int:
     """The child of StoreLoader: load stdin into a new store at argv[0]; print LoadStats."""
     try:
-        stats = _bulk_load(Path(argv[0]), sys.stdin.buffer)
+        stats = _bulk_load(Path(argv[0]), sys.stdin.buffer, ours=True)
     except (ArxivKGError, OSError) as exc:
         print(f"SPARQL store: {exc}", file=sys.stderr)
         return 1

@@ -53,8 +53,10 @@ from graph.rdf.mapping import (
     Describer,
     Pair,
     Subject,
+    Term,
     author_iri,
     category_iri,
+    iri,
     link_iri,
     paper_iri,
     scheme_iri,
@@ -138,10 +140,6 @@ def _all(flags: pa.Array) -> bool:
     return bool(pc.all(flags, min_count=0).as_py())
 
 
-def _term(value: str) -> tuple[int, str, str]:
-    return (IRI, value, "")
-
-
 class _Children:
     """A child table's rows (sorted by arxiv_id, position), handed out paper by paper."""
 
@@ -171,7 +169,7 @@ def _first_authors(rows: list[tuple[Any, ...]]) -> dict[str, int]:
 
 
 def _papers(kg: Path, describe: Describer, small: _SmallKinds,
-            authors: dict[str, str]) -> Iterator[Subject]:
+            authors: dict[str, Term]) -> Iterator[Subject]:
     children = {name: _Children(scan.rows(kg, name, columns)) for name, columns in (
         ("categories", ("arxiv_id", "category", "primary")),
         ("subject_classes", ("arxiv_id", "scheme", "code")),
@@ -186,37 +184,37 @@ def _papers(kg: Path, describe: Describer, small: _SmallKinds,
         paper = paper_iri(aid)
         signature = signature_prefix(paper, base)
         for key, position in _first_authors(children["authorships"].of(aid)).items():
-            edges.append((P_AUTHOR, _term(authors[key])))
-            edges.append((P_SIGNATURE, _term(f"{signature}{position}")))
+            edges.append((P_AUTHOR, authors[key]))
+            edges.append((P_SIGNATURE, (IRI, f"{signature}{position}", "")))
         yield paper, sorted_pairs(describe.paper(aid, (title, abstract, journal, comment),
                                                  (published, updated), version, dois, edges))
 
 
-def _signatures(kg: Path, describe: Describer, authors: dict[str, str]) -> Iterator[Subject]:
+def _signatures(kg: Path, describe: Describer, authors: dict[str, Term]) -> Iterator[Subject]:
     for aid, rows in groupby(scan.rows(kg, "authorships", ("arxiv_id", "position", "author_key")),
                              key=_FIRST):
-        paper = _term(paper_iri(aid))
+        paper = iri(paper_iri(aid))
         prefix = signature_prefix(paper[1], describe.base)
-        signatures = [(f"{prefix}{position}", describe.signature(_term(authors[key]), paper, position))
+        signatures = [(f"{prefix}{position}", describe.signature(authors[key], paper, position))
                       for key, position in _first_authors(list(rows)).items()]
         signatures.sort(key=_FIRST)
         yield from signatures
 
 
-def _author_iris(kg: Path, base: str) -> dict[str, str]:
-    """Author key -> IRI, for every author: the papers and signatures point at them."""
+def _author_iris(kg: Path, base: str) -> dict[str, Term]:
+    """Author key -> IRI term, for every author: the papers and signatures point at them."""
     keys = scan.column(kg, "authors", "key").to_pylist()
-    return {key: author_iri(key, base) for key in keys}
+    return {key: iri(author_iri(key, base)) for key in keys}
 
 
-def _authors(kg: Path, describe: Describer, iris: dict[str, str]) -> Iterator[Subject]:
+def _authors(kg: Path, describe: Describer, iris: dict[str, Term]) -> Iterator[Subject]:
     keys = scan.column(kg, "authors", "key")
-    order = pc.sort_indices(pa.array([iris[k] for k in keys.to_pylist()], pa.string()))
+    order = pc.sort_indices(pa.array([iris[k][1] for k in keys.to_pylist()], pa.string()))
     del keys
     table = scan.table(kg, "authors", ("key", "name", "spellings", "papers")).take(order)
     for batch in table.to_batches(max_chunksize=scan.BATCH_ROWS):
         for key, name, spellings, papers in zip(*(scan.python_values(c) for c in batch.columns)):
-            yield iris[key], sorted_pairs(describe.author(name, spellings, papers))
+            yield iris[key][1], sorted_pairs(describe.author(name, spellings, papers))
 
 
 class _SmallKinds:
@@ -225,10 +223,10 @@ class _SmallKinds:
 
     def __init__(self, kg: Path, describe: Describer) -> None:
         self.describe = describe
-        self.categories: dict[str, tuple[int, str, str]] = {}
-        self.classes: dict[tuple[str, str], tuple[int, str, str]] = {}
-        self.repositories: dict[str, tuple[int, str, str]] = {}
-        self.links: dict[str, tuple[int, str, str]] = {}
+        self.categories: dict[str, Term] = {}
+        self.classes: dict[tuple[str, str], Term] = {}
+        self.repositories: dict[str, Term] = {}
+        self.links: dict[str, Term] = {}
         found: list[Subject] = []
         found += self._categories(scan.column(kg, "categories", "category").unique().to_pylist())
         found += self._classes(scan.rows(kg, "subject_classes", ("scheme", "code")))
@@ -244,7 +242,7 @@ class _SmallKinds:
             name, archive = category_info(code)
             archives.add(archive or code)
             subject = category_iri(code, base)
-            self.categories[code] = _term(subject)
+            self.categories[code] = iri(subject)
             yield subject, d.category(code, name, archive or code)
         yield from ((category_iri(a, base), d.archive(a)) for a in archives)
         if self.categories:
@@ -255,7 +253,7 @@ class _SmallKinds:
         for scheme, code in rows:
             if (scheme, code) not in self.classes:
                 subject = subject_iri(scheme, code, base)
-                self.classes[scheme, code] = _term(subject)
+                self.classes[scheme, code] = iri(subject)
                 schemes.add(subject_scheme_slug(scheme))
                 yield subject, self.describe.subject_class(scheme, code)
         yield from ((scheme_iri(s, base), self.describe.scheme(s)) for s in schemes)
@@ -264,14 +262,14 @@ class _SmallKinds:
         for url, host, owner, name in rows:  # the first row of a URL gives its fields
             if url not in self.repositories:
                 subject = self.describe.repository_iri(url)
-                self.repositories[url] = _term(subject)
+                self.repositories[url] = iri(subject)
                 yield subject, self.describe.repository(subject, url, f"{owner}/{name}", host)
 
     def _links(self, rows: Iterable[tuple[str, str]]) -> Iterator[Subject]:
         for url, kind in rows:
             if url not in self.links:
                 subject = link_iri(url, self.describe.base)
-                self.links[url] = _term(subject)
+                self.links[url] = iri(subject)
                 yield subject, self.describe.link(url, kind)
 
     def _mentioned_only(self, kg: Path) -> Iterator[Subject]:
@@ -292,7 +290,7 @@ class _SmallKinds:
                   for _, scheme, code in children["subject_classes"].of(aid)]
         edges += [(P_HAS_CODE, self.repositories[url]) for _, url in children["repositories"].of(aid)]
         edges += [(P_RELATION, self.links[url]) for _, url in children["links"].of(aid)]
-        edges += [(P_MENTIONS, _term(paper_iri(other))) for _, other in children["mentions"].of(aid)]
+        edges += [(P_MENTIONS, iri(paper_iri(other))) for _, other in children["mentions"].of(aid)]
         return edges
 
 
