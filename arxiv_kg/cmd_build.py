@@ -16,18 +16,15 @@ from arxiv_kg.progress import reporter, steps
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import (
     DEFAULT_BUILD_EXPORTS,
-    ExportSpec,
     parse_specs,
     write_exports,
 )
 from graph.errors import InputError
-from graph.rdf.mapping import check_base_iri, ntriples_lines
-from graph.rdf.store import create_store, store_path
+from graph.rdf.mapping import check_base_iri
+from graph.rdf.store import store_path
 from graph.sample import sample_dir
 from graph.tables.build import write_kg
 from graph.tables.ingest import staged, usable_cpus
-from graph.tables.kg import build_graph
-from graph.tables.persist import load_corpus
 from graph.tables.summary import human_summary
 
 MAX_REJECTIONS_SHOWN = 20
@@ -77,28 +74,22 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
                              + (f" (first problem: {found.rejected[0]})" if found.rejected else ""))
         summary = write_kg(found, out, jobs=jobs, steps=step)
     click.echo(human_summary(summary))
-    written = _exports_and_store(out, specs, store, base_iri, quiet) if specs or store else []
-    click.echo(f"written to {out}/: {', '.join(p.name for p in written) or 'no exports'}")
+    paths = _exports_and_store(out, specs, store, base_iri, quiet) if specs or store else []
+    click.echo(f"written to {out}/: {', '.join(p.name for p in paths) or 'no exports'}")
     if strict and found.rejected:
         raise click.ClickException(f"{len(found.rejected)} rejected (--strict)")
 
 
 def _exports_and_store(out: Path, specs: list[ExportSpec], store: bool, base_iri: str,
                        quiet: bool) -> list[Path]:
-    """The exports and the store, from the tables read back as a Corpus (what they take today)."""
-    step = steps(quiet)
-    with step("loading the KG for exports"):
-        corpus = load_corpus(out)
-        # The KG graph feeds the store and kg.* exports; co-author exports build their own graph.
-        kg = build_graph(corpus) if store or any(s.kind == "kg" for s in specs) else None
-    with step("exports"):
-        written = write_exports(corpus, out, specs, base_iri=base_iri, progress=reporter(quiet), kg=kg)
-    if store:
-        nt = next((p for p in written if p.suffix == ".nt"), None)
-        with step("SPARQL store"):
-            triples = create_store(store_path(out), nt or ntriples_lines(kg, base_iri))
-        click.echo(f"SPARQL store: {triples:,} triples in {store_path(out)}/")
-    return written
+    with steps(quiet)("exports and SPARQL store" if store else "exports"):
+        written = write_exports(out, specs, base_iri=base_iri, progress=reporter(quiet),
+                                store=store_path(out) if store else None)
+    if written.rdf is not None:
+        warn(written.rdf.text(), quiet)
+    if written.triples is not None:
+        click.echo(f"SPARQL store: {written.triples:,} triples in {store_path(out)}/")
+    return written.paths
 
 
 def _report(problems, kind: str, quiet: bool) -> None:

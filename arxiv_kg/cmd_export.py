@@ -11,19 +11,11 @@ import networkx as nx
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from arxiv_kg.progress import reporter
 from exporters import EXPORTERS, get_exporter
-from exporters.base import DEFAULT_BASE_IRI, Exporter, ExportOptions
-from exporters.files import (
-    GRAPHS,
-    check_supported,
-    export_graph,
-    options_for,
-    output_path,
-    write_file,
-)
+from exporters.base import DEFAULT_BASE_IRI, Exporter, ExportOptions, ExportSource
+from exporters.files import GRAPHS, export_source, options_for, output_path, write_file
 from exporters.gexf import size_measure
 from graph.analysis.projection import COUNTINGS, DEFAULT_MAX_AUTHORS
 from graph.rdf.mapping import BadBaseIri, check_base_iri
-from graph.tables.persist import load_corpus
 
 
 class _Counter:
@@ -93,47 +85,45 @@ def export(fmt: str, kg_dir: str, output: str | None, kind: str, base_iri: str, 
            color_by: str | None, quiet: bool, **filters: object) -> None:
     """Write the knowledge graph (or the co-author network) in one FORMAT."""
     exporter = get_exporter(fmt)
-    check_supported(exporter, kind)
     filters = {name: value for name, value in filters.items() if value is not None}
     if kind == "kg" and filters:
         names = ", ".join("--" + name.replace("_", "-") for name in sorted(filters))
         warn(f"warning: {names} only apply to --graph coauthors; ignored", quiet)
     started = time.perf_counter()
-    warn(f"loading {kg_dir} ...", quiet)
-    corpus = load_corpus(kg_dir)
-    warn(f"building the {kind} graph from {len(corpus.papers):,} papers ...", quiet)
-    graph = export_graph(corpus, kind, **filters)
-    del corpus  # the graph holds what the writer needs; free the records first
-    options = _options(graph, kind, base_iri, size_by, color_by, quiet)
+    warn(f"reading {kg_dir} ...", quiet)
+    source = export_source(kg_dir, kind, exporter, **filters)
+    options = _options(source, kind, base_iri, size_by, color_by, quiet)
     target = "stdout" if output == "-" else str(output or output_path(kg_dir, kind, exporter))
-    warn(f"writing {graph.number_of_nodes():,} nodes and {graph.number_of_edges():,} edges "
-         f"as {exporter.name} to {target} ...", quiet)
-    size = _write(graph, exporter, output, target, options)
+    what = (f"{source.number_of_nodes():,} nodes and {source.number_of_edges():,} edges"
+            if isinstance(source, nx.Graph) else f"the {kind} graph")
+    warn(f"writing {what} as {exporter.name} to {target} ...", quiet)
+    size = _write(source, exporter, output, target, options)
     warn(f"wrote {size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s", quiet)
     if output != "-":
         click.echo(target)
 
 
-def _options(graph: nx.Graph, kind: str, base_iri: str, size_by: str | None, color_by: str | None,
-             quiet: bool) -> ExportOptions:
+def _options(source: ExportSource, kind: str, base_iri: str, size_by: str | None,
+             color_by: str | None, quiet: bool) -> ExportOptions:
     """Options for the writer; warn only about choices the user made explicitly."""
-    if size_by and size_measure(graph, size_by) != size_by:
-        warn(f"warning: no node has a numeric {size_by!r}; sizing by degree", quiet)
-    if color_by == "community" and not any("community" in d for _, d in graph.nodes(data=True)):
-        warn("warning: no node has a community; all nodes will be grey", quiet)
+    if isinstance(source, nx.Graph):
+        if size_by and size_measure(source, size_by) != size_by:
+            warn(f"warning: no node has a numeric {size_by!r}; sizing by degree", quiet)
+        if color_by == "community" and not any("community" in d for _, d in source.nodes(data=True)):
+            warn("warning: no node has a community; all nodes will be grey", quiet)
     explicit = {name: value for name, value in (("size_by", size_by), ("color_by", color_by)) if value}
     return options_for(kind, base_iri=base_iri, progress=reporter(quiet), **explicit)
 
 
-def _write(graph: nx.Graph, exporter: Exporter, output: str | None, target: str,
+def _write(source: ExportSource, exporter: Exporter, output: str | None, target: str,
            options: ExportOptions) -> int:
     if output == "-":
         with click.open_file("-", "wb") as stdout:  # the wrapper keeps stdout open on exit
             counter = _Counter(stdout)
-            exporter.write(graph, counter, options)
+            exporter.write(source, counter, options)
             counter.flush()
         return counter.size
-    write_file(graph, exporter, target, options)
+    write_file(source, exporter, target, options)
     return Path(target).stat().st_size
 
 

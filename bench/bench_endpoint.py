@@ -29,7 +29,6 @@ import re
 import resource
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading

@@ -40,19 +40,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from graph.rdf.mapping import DEFAULT_BASE_IRI, ntriples_lines
+from graph.rdf.load import create_store, store_from_kg
+from graph.rdf.mapping import DEFAULT_BASE_IRI
 from graph.rdf.server import DEFAULT_WORKERS
 from graph.rdf.store import (
-    create_store,
     execute,
     open_store,
     run_query,
     serialize,
     shipped_queries,
-    store_from_kg,
     store_path,
 )
-from graph.tables.kg import build_graph
+from graph.rdf.subjects import ntriples_lines
 from graph.tables.persist import load_corpus
 
 CLI = str(Path(sys.executable).parent / "arxiv-kg")
@@ -262,7 +261,7 @@ def _pct(sorted_values: list[float], p: float) -> float:
 # --- scale-up -------------------------------------------------------------------------
 
 def _scale(kg: Path, copies: list[int], runs: int) -> None:
-    lines = list(ntriples_lines(build_graph(load_corpus(kg))))
+    lines = list(ntriples_lines(kg))
     queries = {name: q.path.read_text("utf-8") for name, q in shipped_queries().items()}
     points: dict[str, list[tuple[int, float, float]]] = {name: [] for name in queries}
     sizes: list[tuple[int, int]] = []

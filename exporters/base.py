@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO, ContextManager, TypeVar
 
 import networkx as nx
@@ -26,7 +27,10 @@ class ExportOptions:
     progress: ProgressFactory | None = None
 
 
-Writer = Callable[[nx.Graph, BinaryIO, ExportOptions], None]
+# What a writer takes: a networkx graph, or for the RDF syntaxes (those with a renderer) the
+# KG folder, whose tables they stream (exporters.rdf).
+ExportSource = nx.Graph | Path
+Writer = Callable[[Any, BinaryIO, ExportOptions], None]
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Exporter:
     write: Writer
     description: str
     # RDF syntaxes also offer a per-subject renderer, so that several of them can be
-    # written in one pass over the graph (exporters.ntriples.write_rdf).
+    # written in one pass over the KG's subjects (exporters.rdf.write_rdf).
     renderer: Callable[[ExportOptions], Any] | None = None
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from exporters.base import ExportOptions
-from exporters.ntriples import Renderer, rdf_exporter
+from exporters.rdf import Renderer, rdf_exporter
 from graph.rdf import mapping as rdf
 from graph.rdf.mapping import (
     AKG,
@@ -165,4 +165,4 @@ EXPORTER = rdf_exporter(
     "jsonld", "jsonld", "application/ld+json",
     "JSON-LD 1.1, compact, schema.org-based inline context (no network needed).", renderer)
 
-write = EXPORTER.write  # every exporter module offers write(graph, fh, options)
+write = EXPORTER.write  # every exporter module offers write(source, fh, options)

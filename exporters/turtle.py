@@ -18,12 +18,13 @@ from __future__ import annotations
 import re
 
 from exporters.base import ExportOptions
-from exporters.ntriples import Renderer, rdf_exporter
+from exporters.rdf import Renderer, rdf_exporter
 from graph.rdf import mapping as rdf
 
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_CACHE_LIMIT = 1 << 20  # compact names kept: about 150 MB at most, whatever the graph size
+_CACHE_LIMIT = 1 << 20  # compact names kept: about 120 MB at most, whatever the graph size
+_NEXT = " ;\n    "  # between a subject's predicates
 
 
 def prefixes(base_iri: str) -> dict[str, str]:
@@ -32,32 +33,32 @@ def prefixes(base_iri: str) -> dict[str, str]:
 
 
 class _Writer:
-    """Renders subjects; compact names are cached because the same IRIs recur in most blocks."""
+    """Renders subjects; compact names are cached because the same IRIs (authors, categories)
+    recur in many blocks. IRIs written whole are not: signatures alone would fill the cache."""
 
     def __init__(self, prefix_map: dict[str, str]) -> None:
         self.by_namespace = {ns: name for name, ns in prefix_map.items()}
         self.names: dict[str, str] = {}
+        self.heads: dict[str, str] = {}  # predicate -> what starts its line
 
     def iri(self, value: str) -> str:
         name = self.names.get(value)
         if name is None:
-            name = self._compact(value)
+            cut = max(value.rfind("/"), value.rfind("#")) + 1
+            prefix = self.by_namespace.get(value[:cut])
+            if prefix is None or not _PN_LOCAL.fullmatch(value, cut):
+                return f"<{value}>"  # cheap to redo, and most are used once (signatures)
+            name = f"{prefix}:{value[cut:]}"
             if len(self.names) < _CACHE_LIMIT:
                 self.names[value] = name
         return name
 
-    def _compact(self, value: str) -> str:
-        cut = max(value.rfind("/"), value.rfind("#")) + 1
-        prefix = self.by_namespace.get(value[:cut])
-        if prefix is not None and _PN_LOCAL.fullmatch(value, cut):
-            return f"{prefix}:{value[cut:]}"
-        return f"<{value}>"
-
     def block(self, subject: str, pairs: list[rdf.Pair]) -> str:
         """One subject: "a" first, then each predicate once with its objects joined by ","."""
-        iri, names, quoted = self.iri, self.names, rdf.quoted
-        groups: list[tuple[str, list[str]]] = []
-        last, objects = "", []
+        iri, names, quoted, heads = self.iri, self.names, rdf.quoted, self.heads
+        types: list[str] = []
+        body: list[str] = []  # " ;\n    <predicate> <object>", ", <object>", ...
+        last = ""
         for pred, (kind, value, extra) in pairs:
             if kind == rdf.IRI:
                 text = names.get(value) or iri(value)
@@ -65,22 +66,25 @@ class _Writer:
                 text = f"{quoted(value)}@{extra}"
             elif extra == rdf.XSD_STRING:
                 text = quoted(value)
-            elif extra == rdf.XSD_INTEGER and _INTEGER.fullmatch(value):
+            elif extra == rdf.XSD_INTEGER and (value.isdigit() and value.isascii() or _INTEGER.fullmatch(value)):
                 text = value
             else:
                 text = f"{quoted(value)}^^{iri(extra)}"
-            if pred == last:  # pairs are sorted, so a predicate's objects are adjacent
-                objects.append(text)
-            else:
-                last, objects = pred, [text]
-                groups.append((pred, objects))
-        lines = []
-        for pred, objs in groups:
             if pred == rdf.RDF_TYPE:
-                lines.insert(0, f"a {', '.join(objs)}")
+                types.append(text)
+            elif pred == last:  # pairs are sorted, so a predicate's objects are adjacent
+                body += (", ", text)
             else:
-                lines.append(f"{iri(pred)} {', '.join(objs)}")
-        return f"{iri(subject)} " + " ;\n    ".join(lines) + " .\n\n"
+                last = pred
+                body += (heads.get(pred) or self._head(pred), text)
+        text = "".join(body)
+        if types:
+            return f"{iri(subject)} a {', '.join(types)}{text} .\n\n"
+        return f"{iri(subject)} {text[len(_NEXT):]} .\n\n"
+
+    def _head(self, pred: str) -> str:
+        head = self.heads[pred] = f"{_NEXT}{self.iri(pred)} "
+        return head
 
 
 def header(prefix_map: dict[str, str]) -> str:
@@ -98,4 +102,4 @@ EXPORTER = rdf_exporter(
     "turtle", "ttl", "text/turtle",
     "RDF 1.1 Turtle: the knowledge graph in schema.org, SKOS, dblp and akg: terms.", renderer)
 
-write = EXPORTER.write  # every exporter module offers write(graph, fh, options)
+write = EXPORTER.write  # every exporter module offers write(source, fh, options)

@@ -36,3 +36,28 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@contextlib.contextmanager
+def staged_paths(paths: list[Path]) -> Iterator[list[Path]]:
+    """Temporary paths beside `paths`, for writers that open files themselves (other processes
+    among them); every file appears at its path only if the block succeeds, else none does.
+
+    Writers must flush and fsync what they write before the block ends.
+    """
+    temps: list[Path] = []
+    try:
+        for path in paths:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            temps.append(Path(tmp))
+            os.chmod(tmp, 0o666 & ~_umask())
+        yield temps
+        for tmp, path in zip(temps, paths):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise

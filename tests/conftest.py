@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import pytest
 from click.testing import CliRunner
+from reference import save_corpus
 
 from arxiv_kg.cli import main
 from graph.model.records import Corpus
@@ -43,8 +45,19 @@ def sample_corpus(sample_kg: Path) -> Corpus:
 
 
 @pytest.fixture(scope="session")
-def sample_graph(sample_corpus: Corpus) -> nx.DiGraph:
-    return build_graph(sample_corpus)
+def sample_graph(sample_kg: Path) -> nx.DiGraph:
+    return build_graph(sample_kg)
+
+
+def kg_of(corpus: Corpus, folder: Path) -> Path:
+    """A KG folder holding a hand-made corpus's tables (papers sorted by ID, as ingest does)."""
+    save_corpus(replace(corpus, papers=tuple(sorted(corpus.papers, key=lambda p: p.arxiv_id))), folder)
+    return folder
+
+
+def graph_of(corpus: Corpus, folder: Path) -> nx.DiGraph:
+    """The networkx view of a hand-made corpus, through its tables."""
+    return build_graph(kg_of(corpus, folder))
 
 
 @pytest.fixture

@@ -404,12 +404,15 @@ def disk_full_during_export(tmp: Path) -> Setup:
 @case
 def disk_full_during_store_load(tmp: Path) -> Setup:
     src = folder_with_good(tmp)
-    # What pyoxigraph raised when a tmpfs filled up during bulk_load (bench/hostile_disk.sh).
-    full = OSError("IO error: No space left on device: While appending to file: "
-                   f"{tmp}/kg/.store.tmp/db/000001.sst: No space left on device")
+    # The store loads in a child process (graph.rdf.load.StoreLoader); a stand-in child says
+    # what pyoxigraph's loader said when a tmpfs filled up (bench/hostile_disk.py) and fails.
+    child = tmp / "full-disk-loader"
+    child.write_text("#!/bin/sh\ncat >/dev/null\necho 'SPARQL store: IO error: No space left on "
+                     "device: While appending to file: db/000001.sst' >&2\nexit 1\n")
+    child.chmod(0o755)
     return Setup([["build", str(src), "--out", str(tmp / "kg"), "--formats", "kg.nt"]], None,
                  ["No space left on device"], exit_code=1,
-                 fault=lambda: mock.patch("graph.rdf.store._bulk_load", side_effect=full))
+                 fault=lambda: mock.patch("graph.rdf.load.sys.executable", str(child)))
 
 
 def damaged_kg_case(tmp: Path, damage: Callable[[Path], None], command: list[str], line: str,
@@ -435,7 +438,7 @@ def truncated_papers_table(tmp: Path) -> Setup:
 @case
 def garbage_variants_file(tmp: Path) -> Setup:
     return damaged_kg_case(tmp, lambda kg: (kg / "variants.json").write_text("[[\"a\""),
-                           ["export", "graphml", "-o", "-"], "variants.json is damaged")
+                           ["report", "-o", str(tmp / "report.html")], "variants.json is damaged")
 
 
 @case

@@ -52,11 +52,17 @@ def read_corpus(inputs: Iterable[str]) -> Corpus:
 def build_reference(inputs: Iterable[str], out: Path) -> Corpus:
     """What `arxiv-kg build --formats none --no-store` wrote at 48c07d9."""
     corpus = read_corpus(inputs)
+    save_corpus(corpus, out)
+    save_summary(summarise(corpus), out)
+    return corpus
+
+
+def save_corpus(corpus: Corpus, out: Path) -> None:
+    """The tables and variants of a corpus held in memory (hand-made ones in tests)."""
+    out.mkdir(parents=True, exist_ok=True)
     for name, table in corpus_tables(corpus).items():
         write_table(table, out / s.TABLES[name].file)
     save_variants(corpus.variants, out)
-    save_summary(summarise(corpus), out)
-    return corpus
 
 
 # --- merge ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""`arxiv-kg export` and exporters.files.write_files: paths, errors, atomicity, re-read outputs."""
+"""`arxiv-kg export` and exporters.files.write_exports: paths, errors, atomicity, re-read outputs."""
 from __future__ import annotations
 
 import io
@@ -11,11 +11,22 @@ import pytest
 
 import exporters
 from arxiv_kg.cli import main
-from exporters import EXPORTERS, UnknownFormat
-from exporters.base import ExportOptions
-from exporters.files import UnsupportedGraph, export_graph, options_for, write_files
+from exporters import EXPORTERS, UnknownFormat, get_exporter, ntriples, turtle
+from exporters.base import DEFAULT_BASE_IRI, ExportOptions
+from exporters.files import (
+    UnsupportedGraph,
+    Written,
+    export_graph,
+    options_for,
+    parse_specs,
+    write_exports,
+    write_file,
+)
+from exporters.rdf import write_rdf_files
 from graph.analysis.projection import project
 from graph.errors import ArxivKGError
+from graph.rdf.load import StoreLoadError
+from graph.rdf.store import open_store
 from graph.tables.persist import load_corpus
 
 
@@ -174,18 +185,18 @@ def test_help_has_an_example(runner):
 
 # --- exporters.files (what `build` calls) ----------------------------------------------
 
-def test_write_files_writes_each_format_once(tmp_path, sample_graph):
-    paths = write_files(sample_graph, tmp_path, ["graphml", "gexf", "GraphML"], ExportOptions())
-    assert paths == [tmp_path / "kg.graphml", tmp_path / "kg.gexf"]
-    assert nx.read_graphml(paths[0]).number_of_nodes() == sample_graph.number_of_nodes()
-    assert nx.read_gexf(paths[1], version="1.3").number_of_edges() == sample_graph.number_of_edges()
+def test_write_exports_writes_each_spec_once(kg, sample_graph):
+    written = write_exports(kg, parse_specs("kg.graphml,kg.gexf,kg.graphml"), base_iri=DEFAULT_BASE_IRI)
+    assert written == Written([kg / "kg.graphml", kg / "kg.gexf"], None)
+    assert nx.read_graphml(kg / "kg.graphml").number_of_nodes() == sample_graph.number_of_nodes()
+    assert nx.read_gexf(kg / "kg.gexf", version="1.3").number_of_edges() == sample_graph.number_of_edges()
 
 
-def test_write_files_names_coauthor_files_after_the_graph(tmp_path, sample_corpus):
-    net = export_graph(sample_corpus, "coauthors")
-    paths = write_files(net, tmp_path, ["gexf"], options_for("coauthors"))
-    assert paths == [tmp_path / "coauthors.gexf"]
-    back = nx.read_gexf(paths[0], version="1.3")
+def test_write_exports_names_coauthor_files_after_the_graph(kg):
+    net = export_graph(kg, "coauthors")
+    written = write_exports(kg, parse_specs("coauthors.gexf"), base_iri=DEFAULT_BASE_IRI)
+    assert written.paths == [kg / "coauthors.gexf"]
+    back = nx.read_gexf(kg / "coauthors.gexf", version="1.3")
     assert back.number_of_nodes() == net.number_of_nodes()
     colours = {tuple(d["viz"]["color"].values()) for _, d in back.nodes(data=True)}
     assert len(colours) > 1  # coloured by community, not all one type
@@ -197,16 +208,43 @@ def test_options_for_colours_coauthors_by_community():
     assert options_for("coauthors", color_by="type", size_by="degree").size_by == "degree"
 
 
-def test_write_files_checks_every_name_before_writing(tmp_path, sample_corpus):
-    net = export_graph(sample_corpus, "coauthors")
+def test_specs_are_checked_before_anything_is_written():
     with pytest.raises(UnknownFormat, match="valid:"):
-        write_files(net, tmp_path, ["graphml", "pajek"], ExportOptions())
-    if kg_only_formats():
+        parse_specs("coauthors.graphml,coauthors.pajek")
+    for fmt in kg_only_formats():
         with pytest.raises(UnsupportedGraph, match="kg"):
-            write_files(net, tmp_path, ["graphml", kg_only_formats()[0]], ExportOptions())
-    assert list(tmp_path.iterdir()) == []
+            parse_specs(f"coauthors.graphml,coauthors.{fmt}")
 
 
-def test_export_graph_rejects_unknown_graph(sample_corpus):
+def test_export_graph_rejects_unknown_graph(kg):
     with pytest.raises(UnsupportedGraph, match="kg, coauthors"):
-        export_graph(sample_corpus, "citations")
+        export_graph(kg, "citations")
+
+
+def test_rdf_files_and_store_in_one_pass_match_single_exports(kg, tmp_path):
+    written = write_exports(kg, parse_specs("kg.ttl,kg.nt,kg.jsonld"), base_iri=DEFAULT_BASE_IRI,
+                            store=kg / "store")
+    assert written.paths == [kg / "kg.ttl", kg / "kg.nt", kg / "kg.jsonld", kg / "vocab.ttl"]
+    for name in ("ttl", "nt", "jsonld"):
+        alone = write_file(kg, get_exporter(name), tmp_path / f"alone.{name}", ExportOptions())
+        assert (kg / f"kg.{name}").read_bytes() == alone.read_bytes(), name
+    lines = (kg / "kg.nt").read_bytes().splitlines()
+    assert written.triples == len(lines) == len(open_store(kg))
+
+
+def test_syntaxes_written_by_two_processes_are_the_same_bytes(kg, tmp_path):
+    files = [(tmp_path / "two.ttl", turtle.renderer), (tmp_path / "two.nt", ntriples.renderer)]
+    assert write_rdf_files(kg, files, ExportOptions(), cores=2).store is None  # one lane each
+    write_rdf_files(kg, [(tmp_path / "one.ttl", turtle.renderer), (tmp_path / "one.nt", ntriples.renderer)],
+                    ExportOptions(), cores=1)
+    for ext in ("ttl", "nt"):
+        assert (tmp_path / f"two.{ext}").read_bytes() == (tmp_path / f"one.{ext}").read_bytes()
+
+
+def test_store_that_cannot_load_leaves_no_rdf_file(kg):
+    (kg / "blocked").write_text("a file where the store's folder should go")
+    before = sorted(p.name for p in kg.iterdir())
+    with pytest.raises(StoreLoadError, match="SPARQL store"):
+        write_exports(kg, parse_specs("kg.ttl,kg.nt"), base_iri=DEFAULT_BASE_IRI,
+                      store=kg / "blocked" / "store")
+    assert sorted(p.name for p in kg.iterdir()) == before

@@ -10,19 +10,20 @@ from pathlib import Path
 import igraph
 import networkx as nx
 import pytest
+from conftest import graph_of
 
 from exporters import gexf, graphml, xmltext
 from exporters.base import ExportOptions
 from graph.model.records import Author, Corpus, Link, Paper
-from graph.tables.kg import build_graph
 
 G_NS = "{http://graphml.graphdrawing.org/xmlns}"
 ASCII_NMTOKEN = re.compile(r"[A-Za-z0-9._:-]+")
 X_NS = "{http://gexf.net/1.3}"
 V_NS = "{http://gexf.net/1.3/viz}"
 FORBIDDEN = "\x00\x01\x08\x0b\x0c\x0e\x1b\x1f\ufffe\uffff\ud800\udfff"
+# No lone surrogate: the KG's tables are UTF-8 Parquet (test_lone_surrogates_are_removed has one).
 HOSTILE = ('Q "double" \'single\' back\\slash ]]> <tag> &amp; & \x00\x07\x1b bell'
-           " \ud83d lone \ufffe emoji 😀🧠 CJK 漢字 tab\tnew\nline cr\rend")
+           " lone \ufffe emoji 😀🧠 CJK 漢字 tab\tnew\nline cr\rend")
 
 
 def write(module, graph: nx.Graph, **options) -> bytes:
@@ -363,14 +364,14 @@ def test_undirected_output_does_not_depend_on_edge_orientation(module):
 
 
 def test_hostile_text_survives_graphml(tmp_path):
-    g = build_graph(hostile_corpus())
+    g = graph_of(hostile_corpus(), tmp_path / "kg")
     back, ig = read_graphml_both(write(graphml, g), tmp_path)
     _check_hostile(g, back)
     assert ig.vs.find(node_id="paper:2105.00001")["title"] == strip_forbidden(HOSTILE)
 
 
-def test_hostile_text_survives_gexf():
-    g = build_graph(hostile_corpus())
+def test_hostile_text_survives_gexf(tmp_path):
+    g = graph_of(hostile_corpus(), tmp_path)
     data = write(gexf, g)
     check_gexf(data)
     _check_hostile(g, nx.read_gexf(io.BytesIO(data), version="1.3"))
@@ -396,9 +397,17 @@ def _check_hostile(g: nx.DiGraph, back: nx.Graph) -> None:
 
 
 @pytest.mark.parametrize("module", [graphml, gexf], ids=["graphml", "gexf"])
-def test_output_has_no_forbidden_characters(module):
-    text = write(module, build_graph(hostile_corpus())).decode("utf-8")
+def test_output_has_no_forbidden_characters(module, tmp_path):
+    text = write(module, graph_of(hostile_corpus(), tmp_path)).decode("utf-8")
     assert not set(text) & set(FORBIDDEN)
+
+
+@pytest.mark.parametrize("module", [graphml, gexf], ids=["graphml", "gexf"])
+def test_lone_surrogates_are_removed(module):
+    g = nx.Graph()
+    g.add_node("a\ud83d", label="lone \ud83d surrogate", title="\udfff")
+    text = write(module, g).decode("utf-8")
+    assert not set(text) & set(FORBIDDEN) and "lone  surrogate" in text
 
 
 @pytest.mark.parametrize("module", [graphml, gexf], ids=["graphml", "gexf"])

@@ -4,15 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
-from conftest import digest, record
+from conftest import digest, graph_of, record
 from reference import read_corpus
-
-from graph.tables.kg import build_graph
 
 
 def _graph(tmp_path: Path, *records: str) -> nx.DiGraph:
     (tmp_path / "d.md").write_text(digest(*records), encoding="utf-8")
-    return build_graph(read_corpus([str(tmp_path / "d.md")]))
+    return graph_of(read_corpus([str(tmp_path / "d.md")]), tmp_path / "kg")
 
 
 def test_graph_equals_one_built_through_the_public_api(sample_graph: nx.DiGraph) -> None:

@@ -24,7 +24,6 @@ from graph.rdf.store import (
     QueryRefused,
     QuerySyntaxError,
     checked_query,
-    forbid_sockets,
     open_store,
     run_query,
 )

@@ -8,11 +8,11 @@ import pyoxigraph as ox
 import pytest
 
 from arxiv_kg.cli import main
+from graph.rdf.load import create_store
 from graph.rdf.store import (
     FORMATS,
     TABLE_SAMPLE,
     FormatError,
-    create_store,
     execute,
     open_store,
     serialize,

@@ -1,4 +1,5 @@
-"""The RDF mapping (graph/rdf.py) and its three syntaxes: Turtle, N-Triples, JSON-LD.
+"""The RDF mapping (graph/rdf/mapping.py, streamed from the tables by graph/rdf/subjects.py)
+and its three syntaxes: Turtle, N-Triples, JSON-LD.
 
 Every file is read back by parsers that did not write it: pyoxigraph and rdflib (Turtle,
 N-Triples), rapper from raptor2-utils when installed (zero errors and zero warnings), and
@@ -16,22 +17,28 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
-import networkx as nx
 import orjson
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import kg_of
+from hypothesis import given
+from hypothesis import strategies as st
 from pyld import jsonld
 from rdflib.compare import isomorphic
+from reference import save_corpus
 
 from arxiv_kg.progress import reporter
 from exporters import jsonld as jsonld_exporter
 from exporters import ntriples, turtle
+from exporters import rdf as rdf_writer
 from exporters.base import ExportOptions
 from graph.errors import ArxivKGError
 from graph.model.records import Author, Corpus, Link, Paper
 from graph.rdf import mapping as rdf
-from graph.tables.kg import build_graph
+from graph.rdf import subjects as subjects_module
+from graph.rdf.subjects import ntriples_lines
+from graph.rdf.subjects import subjects as subject_stream
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
@@ -43,7 +50,7 @@ RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld"}
 RAPPER_FORMATS = {"turtle": "turtle", "ntriples": "ntriples"}
 
 HOSTILE_TITLE = ('Quotes "double" \'single\' back\\slash \\u0041 \\" tab\tnew\nline cr\rend '
-                 "nul\x00 bell\x07 esc\x1b del\x7f c1\x85 ls\u2028 lone\ud800 😀 漢字 é ]]> <b> &amp; @en ^^")
+                 "nul\x00 bell\x07 esc\x1b del\x7f c1\x85 ls\u2028 replacement\ufffd 😀 漢字 é ]]> <b> &amp; @en ^^")
 SLOPPY_URLS = [
     "https://github.com/o/r{x}|y z",
     'https://github.com/o/quote"back\\slash',
@@ -86,13 +93,13 @@ def hostile_corpus() -> Corpus:
 
 
 @pytest.fixture(scope="module")
-def hostile() -> nx.DiGraph:
-    return build_graph(hostile_corpus())
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kg_of(hostile_corpus(), tmp_path_factory.mktemp("hostile"))
 
 
-def write(name: str, graph: nx.DiGraph, **options) -> bytes:
+def write(name: str, kg: Path, **options) -> bytes:
     buf = io.BytesIO()
-    MODULES[name].write(graph, buf, ExportOptions(**options))
+    MODULES[name].write(kg, buf, ExportOptions(**options))
     return buf.getvalue()
 
 
@@ -131,7 +138,7 @@ needs_rapper = pytest.mark.skipif(shutil.which("rapper") is None,
 @pytest.mark.parametrize("name", ["turtle", "ntriples", "jsonld"])
 def test_pyoxigraph_and_rdflib_read_the_same_triples_without_warnings(name, hostile, caplog):
     data = write(name, hostile)
-    expected = len(list(rdf.ntriples_lines(hostile)))
+    expected = len(list(ntriples_lines(hostile)))
     with caplog.at_level(logging.WARNING):
         g = rdflib_graph(data, name)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
@@ -142,14 +149,13 @@ def test_pyoxigraph_and_rdflib_read_the_same_triples_without_warnings(name, host
 @needs_rapper
 @pytest.mark.parametrize("name", ["turtle", "ntriples"])
 def test_rapper_accepts_hostile_output_without_warnings(name, hostile, tmp_path):
-    assert rapper_count(write(name, hostile), name, tmp_path) == len(list(rdf.ntriples_lines(hostile)))
+    assert rapper_count(write(name, hostile), name, tmp_path) == len(list(ntriples_lines(hostile)))
 
 
 @needs_rapper
 @pytest.mark.parametrize("name", ["turtle", "ntriples"])
-def test_rapper_accepts_the_sample(name, sample_graph, tmp_path):
-    assert rapper_count(write(name, sample_graph), name, tmp_path) == \
-        len(list(rdf.ntriples_lines(sample_graph)))
+def test_rapper_accepts_the_sample(name, sample_kg, tmp_path):
+    assert rapper_count(write(name, sample_kg), name, tmp_path) == len(list(ntriples_lines(sample_kg)))
 
 
 @needs_rapper
@@ -162,7 +168,7 @@ def test_pyld_expands_jsonld_offline_to_the_turtle_graph(hostile):
     assert isomorphic(pyld_graph(write("jsonld", hostile)), from_turtle)
 
 
-@pytest.mark.parametrize("graph_name", ["hostile", "sample_graph"])
+@pytest.mark.parametrize("graph_name", ["hostile", "sample_kg"])
 def test_turtle_ntriples_and_jsonld_are_isomorphic(graph_name, request):
     graph = request.getfixturevalue(graph_name)
     turtle_graph = rdflib_graph(write("turtle", graph), "turtle")
@@ -171,16 +177,16 @@ def test_turtle_ntriples_and_jsonld_are_isomorphic(graph_name, request):
     assert isomorphic(turtle_graph, rdflib_graph(write("jsonld", graph), "jsonld"))
 
 
-def test_pyld_agrees_on_the_sample(sample_graph):
-    assert isomorphic(pyld_graph(write("jsonld", sample_graph)),
-                      rdflib_graph(write("ntriples", sample_graph), "ntriples"))
+def test_pyld_agrees_on_the_sample(sample_kg):
+    assert isomorphic(pyld_graph(write("jsonld", sample_kg)),
+                      rdflib_graph(write("ntriples", sample_kg), "ntriples"))
 
 
 # --- content -------------------------------------------------------------------------------
 
-def store_of(graph: nx.DiGraph) -> ox.Store:
+def store_of(kg: Path) -> ox.Store:
     store = ox.Store()
-    store.load(write("turtle", graph), format=ox.RdfFormat.TURTLE)
+    store.load(write("turtle", kg), format=ox.RdfFormat.TURTLE)
     return store
 
 
@@ -191,13 +197,19 @@ def select(store: ox.Store, query: str) -> list[tuple]:
 
 
 def test_hostile_text_reads_back_exactly(hostile):
-    title = HOSTILE_TITLE.replace("\ud800", "\ufffd")
+    title = HOSTILE_TITLE
     for name in ("turtle", "ntriples", "jsonld"):
         g = rdflib_graph(write(name, hostile), name)
         paper = rdflib.URIRef("https://arxiv.org/abs/2105.00001")
         assert str(g.value(paper, rdflib.URIRef(SCHEMA + "name"))) == title, name
         names = {str(o) for o in g.objects(None, rdflib.URIRef(SCHEMA + "alternateName"))}
         assert 'Zoë Ñ "the" \\ one\n' in names
+
+
+def test_lone_surrogates_become_replacement_characters():
+    # Parquet holds UTF-8 only, so the tables never carry one; the mapping stays safe anyway
+    assert rdf.literal("lone\ud800 x") == (rdf.LITERAL, "lone\ufffd x", rdf.XSD_STRING)
+    assert rdf.text_iri("https://ex.org/\udc80") == "https://ex.org/%EF%BF%BD"
 
 
 def test_iris_from_sloppy_urls_are_percent_encoded_and_valid(hostile):
@@ -216,12 +228,12 @@ def test_iris_from_sloppy_urls_are_percent_encoded_and_valid(hostile):
     assert subject.startswith(rdf.DEFAULT_BASE_IRI + "repository/")  # minted; the text stays a literal
 
 
-def test_hopeless_urls_become_literals_and_never_abort():
+def test_hopeless_urls_become_literals_and_never_abort(tmp_path):
     assert rdf.text_iri(NO_SCHEME) is None
     assert rdf.text_iri("not a url at all") is None
-    graph = build_graph(Corpus(papers=(make_paper("2105.00009", ("a b",), repositories=(NO_SCHEME,),
-                                                  dois=("no scheme:: {x}",)),),
-                               authors={"a b": Author("a b", "A B", ("A B",), 1)}))
+    graph = kg_of(Corpus(papers=(make_paper("2105.00009", ("a b",), repositories=(NO_SCHEME,),
+                                            dois=("no scheme:: {x}",)),),
+                         authors={"a b": Author("a b", "A B", ("A B",), 1)}), tmp_path)
     g = rdflib_graph(write("turtle", graph), "turtle")
     paper = rdflib.URIRef("https://arxiv.org/abs/2105.00009")
     same_as = list(g.objects(paper, rdflib.URIRef(SCHEMA + "sameAs")))
@@ -230,8 +242,8 @@ def test_hopeless_urls_become_literals_and_never_abort():
     assert code == [rdflib.Literal(NO_SCHEME, datatype=rdflib.XSD.anyURI)]
 
 
-def test_author_order_is_recoverable_by_sparql(sample_corpus, sample_graph):
-    store = store_of(sample_graph)
+def test_author_order_is_recoverable_by_sparql(sample_corpus, sample_kg):
+    store = store_of(sample_kg)
     rows = select(store, """
         SELECT ?id ?pos ?key WHERE {
           ?paper schema:identifier ?id ; dblp:hasSignature ?sig .
@@ -246,8 +258,8 @@ def test_author_order_is_recoverable_by_sparql(sample_corpus, sample_graph):
     assert got == expected
 
 
-def test_counts_match_the_corpus(sample_corpus, sample_graph):
-    store = store_of(sample_graph)
+def test_counts_match_the_corpus(sample_corpus, sample_kg):
+    store = store_of(sample_kg)
     [(articles,)] = select(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
     [(people,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a schema:Person }")
     [(authors,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?p schema:author ?a }")
@@ -255,8 +267,8 @@ def test_counts_match_the_corpus(sample_corpus, sample_graph):
     assert int(people) == int(authors) == len(sample_corpus.authors)
 
 
-def test_paper_count_is_the_number_of_papers_authored(sample_corpus, sample_graph):
-    store = store_of(sample_graph)
+def test_paper_count_is_the_number_of_papers_authored(sample_corpus, sample_kg):
+    store = store_of(sample_kg)
     rows = select(store, """
         SELECT ?person ?count (COUNT(?paper) AS ?authored) (DATATYPE(?count) AS ?type) WHERE {
           ?person a schema:Person ; akg:paperCount ?count .
@@ -303,32 +315,26 @@ def test_dates_and_integers_are_typed(hostile):
     assert all(o.datatype == rdflib.XSD.integer for o in ordinals)
 
 
-def test_same_corpus_in_another_order_gives_identical_bytes():
-    corpus = hostile_corpus()
-    shuffled = Corpus(papers=corpus.papers[::-1], authors=dict(reversed(list(corpus.authors.items()))))
-    for name in MODULES:
-        assert write(name, build_graph(shuffled)) == write(name, build_graph(corpus)), name
-
-
 def test_one_pass_writes_the_same_bytes_as_each_exporter(hostile):
     options = ExportOptions()
     buffers = {name: io.BytesIO() for name in MODULES}
-    ntriples.write_rdf(hostile, [(buffers[n], MODULES[n].renderer(options)) for n in MODULES], options)
+    rdf_writer.write_rdf(hostile, [(buffers[n], MODULES[n].renderer(options)) for n in MODULES], options)
     for name, buf in buffers.items():
         assert buf.getvalue() == write(name, hostile), name
 
 
-def test_no_triple_is_written_twice():
+def test_no_triple_is_written_twice(tmp_path):
     paper = make_paper("2105.00010", ("a b", "a b"), dois=("10.1000/x", " 10.1000/x"),
                        categories=("cs", "cs.CV"), primary_category="cs")
-    graph = build_graph(Corpus(papers=(paper,), authors={"a b": Author("a b", "A B", ("A B", "A B"), 1)}))
-    lines = list(rdf.ntriples_lines(graph))
+    graph = kg_of(Corpus(papers=(paper,), authors={"a b": Author("a b", "A B", ("A B", "A B"), 1)}),
+                  tmp_path)
+    lines = list(ntriples_lines(graph))
     assert len(lines) == len(set(lines))
     assert sum("/category/cs> <" in line and "#type>" in line for line in lines) == 1  # archive == category
 
 
 def test_ntriples_lines_are_the_export_grouped_by_sorted_subject(hostile):
-    lines = list(rdf.ntriples_lines(hostile))
+    lines = list(ntriples_lines(hostile))
     assert "".join(lines).encode("utf-8") == write("ntriples", hostile)
     subjects = [line[1:line.index("> ")] for line in lines]
     assert subjects == sorted(subjects)
@@ -350,19 +356,19 @@ def test_bad_base_iri_is_a_domain_error(name, base, hostile):
         write(name, hostile, base_iri=base)
 
 
-def test_progress_goes_to_stderr_unless_quiet(sample_graph, capsys):
-    write("turtle", sample_graph, progress=reporter(quiet=False))
+def test_progress_goes_to_stderr_unless_quiet(sample_kg, capsys):
+    write("turtle", sample_kg, progress=reporter(quiet=False))
     assert re.search(r"^Turtle \([\d,]+\)$", capsys.readouterr().err, re.M)  # stderr is no tty here
-    write("turtle", sample_graph, progress=reporter(quiet=True))
+    write("turtle", sample_kg, progress=reporter(quiet=True))
     assert capsys.readouterr().err == ""
 
 
 # --- IRIs and vocabulary -----------------------------------------------------------------
 
-def test_signature_iri_names_the_signatures_the_writer_mints(sample_graph, sample_corpus):
+def test_signature_iri_names_the_signatures_the_writer_mints(sample_kg, sample_corpus):
     paper = sample_corpus.papers[0]
     first = rdf.signature_iri(paper.arxiv_id, 1)
-    lines = [line for line in rdf.ntriples_lines(sample_graph) if line.startswith(f"<{first}> ")]
+    lines = [line for line in ntriples_lines(sample_kg) if line.startswith(f"<{first}> ")]
     assert f"<{first}> <{rdf.DBLP}signaturePublication> <{rdf.paper_iri(paper.arxiv_id)}> .\n" in lines
     assert f'<{first}> <{rdf.DBLP}signatureOrdinal> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n' in lines
 
@@ -402,4 +408,56 @@ def test_jsonld_context_is_inline_and_uses_http_schema_org(hostile):
     doc = orjson.loads(write("jsonld", hostile))
     assert doc["@context"]["@vocab"] == "http://schema.org/"
     assert isinstance(doc["@context"], dict)  # inline, not a URL
-    assert len(doc["@graph"]) == len({line.split(" ", 1)[0] for line in rdf.ntriples_lines(hostile)})
+    assert len(doc["@graph"]) == len({line.split(" ", 1)[0] for line in ntriples_lines(hostile)})
+
+
+# --- subjects in IRI order, streamed from the tables ----------------------------------------
+
+ARXIV_ID = r"(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]*(?:\.[A-Za-z-]+)?/[0-9]{7})"
+
+
+@given(st.lists(st.tuples(st.from_regex(rf"\A{ARXIV_ID}\Z"), st.integers(1, 200)), max_size=30),
+       st.sampled_from([rdf.DEFAULT_BASE_IRI, "http://a.example/", "urn:x/"]))
+def test_ids_of_the_arxiv_grammar_sort_as_their_iris(signatures, base):
+    # graph.rdf.subjects streams papers and signatures in table order, relying on this
+    by_id = sorted(set(signatures), key=lambda s: (s[0], str(s[1])))
+    assert by_id == sorted(set(signatures), key=lambda s: rdf.signature_iri(s[0], s[1], base))
+    ids = sorted({i for i, _ in signatures})
+    assert ids == sorted(ids, key=rdf.paper_iri)
+
+
+@pytest.mark.parametrize("base", ["http://a.example/", "https://w3id.org/arxiv-kg/", "urn:z/"])
+def test_subjects_ascend_whatever_base_iri_interleaves_the_kinds(hostile, base):
+    subjects = [s for s, _ in subject_stream(hostile, base)]
+    assert subjects == sorted(set(subjects))
+    starts = ("https://arxiv.org/abs/", "https://github.com/", *(f"{base}{kind}/" for kind in (
+        "author", "signature", "category", "scheme", "acm-ccs-1998", "repository", "link")))
+    assert all(any(s.startswith(start) for s in subjects) for start in starts)
+
+
+def test_ids_outside_the_grammar_are_sorted_in_memory(tmp_path):
+    # "ab-c" sorts after "ab", but its signatures before those of "ab" ("-" < "/")
+    papers = tuple(make_paper(i, ("a b",), mentions=("ab",) if i != "ab" else ()) for i in ("ab", "ab-c"))
+    kg = kg_of(Corpus(papers=papers, authors={"a b": Author("a b", "A B", ("A B",), 2)}), tmp_path)
+    subjects = [s for s, _ in subject_stream(kg)]
+    assert subjects == sorted(set(subjects))
+    assert rdf.signature_iri("ab-c", 1) in subjects and rdf.signature_iri("ab", 1) in subjects
+
+
+def test_the_in_memory_order_is_the_streamed_order(hostile, monkeypatch):
+    streamed = write("ntriples", hostile)
+    monkeypatch.setattr(subjects_module, "_ids_keep_their_order", lambda kg: False)
+    assert write("ntriples", hostile) == streamed
+
+
+def test_unsorted_papers_table_is_refused(tmp_path):
+    corpus = hostile_corpus()
+    save_corpus(Corpus(papers=corpus.papers[::-1], authors=corpus.authors), tmp_path)
+    with pytest.raises(subjects_module.UnsortedTable, match="papers.parquet.*not sorted"):
+        write("ntriples", tmp_path)
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",))))
+def test_quoted_is_the_json_string_of_the_text(text):
+    # the fast path must agree with orjson's escaping, a subset of N-Triples' and Turtle's
+    assert rdf.quoted(text) == orjson.dumps(text).decode("utf-8")

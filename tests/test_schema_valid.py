@@ -52,12 +52,12 @@ def written(module, graph: nx.Graph, path: Path, options: ExportOptions = Export
 
 
 @pytest.fixture(scope="module")
-def exported(sample_corpus, tmp_path_factory) -> dict[tuple[str, str], Path]:
+def exported(sample_kg, tmp_path_factory) -> dict[tuple[str, str], Path]:
     """(graph, format) -> the sample KG's export, written once."""
     folder = tmp_path_factory.mktemp("schema-valid")
     files = {}
     for kind in GRAPHS:
-        graph, options = export_graph(sample_corpus, kind), options_for(kind)
+        graph, options = export_graph(sample_kg, kind), options_for(kind)
         for module, ext in ((graphml, "graphml"), (gexf, "gexf")):
             files[kind, ext] = written(module, graph, folder / f"{kind}.{ext}", options)
     return files

@@ -12,6 +12,7 @@ import pytest
 
 from arxiv_kg.cli import main
 from graph.errors import ArxivKGError, KGNotFound
+from graph.rdf.load import create_store, store_from_kg
 from graph.rdf.store import (
     FORMATS,
     FormatError,
@@ -19,14 +20,12 @@ from graph.rdf.store import (
     QueryResult,
     QuerySyntaxError,
     checked_query,
-    create_store,
     execute,
     open_store,
     render_table,
     run_query,
     serialize,
     shipped_queries,
-    store_from_kg,
     store_path,
 )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import graph_of
 
 from graph.model.taxonomy import ARCHIVES, CATEGORIES, archive_name, category_info
-from graph.tables.kg import build_graph
 
 
 @pytest.mark.parametrize("code, name, archive", [
@@ -81,14 +81,14 @@ def test_the_knowledge_graph_uses_the_taxonomy(sample_graph):
     assert all(d["name"] != code for code, d in cats.items()), "a sample category has no name"
 
 
-def test_build_graph_accepts_unknown_categories():
+def test_build_graph_accepts_unknown_categories(tmp_path):
     from graph.model.records import Author, Corpus, Paper
 
     paper = Paper(arxiv_id="2101.00001", version=1, versions=(1,), title="T", dois=(),
                   primary_category="zz.QQ", categories=("zz.QQ",), subject_classes=(),
                   published="2021-01-01T00:00:00+00:00", updated="2021-01-01T00:00:00+00:00",
                   authors=("a",), comment=None, journal_ref=None, abstract="", repositories=(),
-                  links=(), mentions=(), sources=())
-    g = build_graph(Corpus(papers=(paper,), authors={"a": Author("a", "A", ("A",), 1)}))
+                  links=(), mentions=(), sources=("d.md:1",))
+    g = graph_of(Corpus(papers=(paper,), authors={"a": Author("a", "A", ("A",), 1)}), tmp_path)
     assert g.nodes["category:zz.QQ"]["name"] == "zz.QQ"
     assert g.nodes["category:zz.QQ"]["archive"] == "zz"

@@ -1,17 +1,17 @@
 """The knowledge graph as RDF 1.1 (https://www.w3.org/TR/rdf11-concepts/), following the
-"RDF vocabulary" section of the team spec. This is the one mapping every RDF output uses:
-the N-Triples, Turtle and JSON-LD exporters and the SPARQL store all render the same stream,
-so the files always hold the same graph.
+"RDF vocabulary" section of the team spec: the IRIs, the terms and, in ``Describer``, the
+(predicate, object) pairs of every kind of subject. This is the one mapping every RDF output
+uses: graph.rdf.subjects streams it from the KG's tables, and the N-Triples, Turtle and
+JSON-LD exporters and the SPARQL store all render that stream, so they always hold one graph.
 
 API
-  ``subjects(graph, base_iri)`` -> iterator of ``(subject_iri, pairs)``: every RDF subject
-      once, in ascending order of its IRI (plain string order), with its
-      ``(predicate_iri, Term)`` pairs sorted (by predicate IRI, then IRIs before literals,
-      then value) and free of duplicates. A ``Term`` is a small
-      tuple ``(kind, value, extra)``: ``(IRI, iri, "")``, ``(LITERAL, text, datatype_iri)``
-      or ``(LANG_LITERAL, text, language_tag)``. Text is already cleaned of lone surrogates.
-  ``ntriples_lines(graph, base_iri)`` -> iterator of N-Triples lines (each ends in "\\n"),
-      sorted by subject, then predicate, then object: what the SPARQL store loads.
+  ``Describer(base_iri)``: the pairs of a paper, signature, author, category, archive,
+      scheme, subject class, repository or link, from table values. A pair is
+      ``(predicate_iri, Term)``; a ``Term`` is a small tuple ``(kind, value, extra)``:
+      ``(IRI, iri, "")``, ``(LITERAL, text, datatype_iri)`` or ``(LANG_LITERAL, text,
+      language_tag)``. Text is already cleaned of lone surrogates.
+  ``sorted_pairs(pairs)``: sorted (by predicate IRI, then IRIs before literals, then value)
+      and free of duplicates, as every serialisation writes them.
   ``subject_lines(subject, pairs)``: one subject's N-Triples lines; ``quoted(text)``: the
       string literal syntax N-Triples and Turtle share.
   ``vocab_path()``: the akg: vocabulary (graph/data/vocab.ttl), to be exported with the data.
@@ -23,23 +23,23 @@ costs more than the whole N-Triples rendering. Minted IRIs are safe by construct
 DOIs) are percent-encoded and then validated with ``pyoxigraph.NamedNode``; one that still
 fails becomes an ``xsd:anyURI`` literal, so a sloppy URL never aborts an export.
 
-What the RDF does not carry from the networkx graph: a paper's list of every version seen
-(only the latest, ``schema:version``), its provenance (``sources``: digest file and line),
-an author's key (the case-folded name), and node ``label`` attributes (they duplicate
-``schema:name`` / ``skos:notation``). An author's paper count *is* carried (``akg:paperCount``)
-although it is derivable: ranking authors by it is a scan of one value per person, where
-counting ``schema:author`` triples is a GROUP BY over every authorship (4x slower at 5M triples).
+What the RDF does not carry from the tables: a paper's list of every version seen (only the
+latest, ``schema:version``), its provenance (``sources``: digest file and line), an author's
+key (the case-folded name) and the spelling printed on each paper. An author's paper count
+*is* carried (``akg:paperCount``) although it is derivable: ranking authors by it is a scan
+of one value per person, where counting ``schema:author`` triples is a GROUP BY over every
+authorship (4x slower at 5M triples).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from itertools import islice
-from operator import eq, itemgetter
+from operator import eq
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import orjson
@@ -47,9 +47,6 @@ import pyoxigraph as ox
 
 from graph.errors import ArxivKGError
 from graph.model.taxonomy import archive_name
-
-if TYPE_CHECKING:  # annotations only: the SPARQL workers import this module without networkx
-    import networkx as nx
 
 DEFAULT_BASE_IRI = "https://w3id.org/arxiv-kg/"
 
@@ -76,17 +73,14 @@ RDF_TYPE = RDF + "type"
 XSD_STRING = XSD + "string"
 XSD_INTEGER = XSD + "integer"
 XSD_DATETIME = XSD + "dateTime"
-XSD_DATE = XSD + "date"
 XSD_ANYURI = XSD + "anyURI"
 
 IRI, LITERAL, LANG_LITERAL = 0, 1, 2
 Term = tuple[int, str, str]
 Pair = tuple[str, Term]
 Subject = tuple[str, list[Pair]]
-Progress = Callable[[int, int], None]  # (subjects done, subjects in total)
 
 _VOCAB_FILE = Path(__file__).resolve().parent.parent / "data" / "vocab.ttl"
-_PROGRESS_EVERY = 50_000
 
 # Subject-class scheme (as in "ACM:I.5.4") -> slug of its skos:ConceptScheme IRI.
 _SCHEMES = {"ACM": "acm-ccs-1998", "MSC": "msc2010"}
@@ -116,10 +110,7 @@ def resource_prefixes(base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
 # --- literals -------------------------------------------------------------------------
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\]')
-_SHORT = 80  # below this, a regex check beats orjson's call overhead
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SHORT = 80  # below this, checking for escapes beats orjson's call overhead
 
 
 def clean_text(text: str) -> str:
@@ -139,7 +130,8 @@ def quoted(text: str) -> str:
     encoder does the escaping: about 1 us for an abstract, where a Python regex scan alone
     costs 7 us. The text must be free of lone surrogates (see clean_text).
     """
-    if len(text) < _SHORT and not _NEEDS_ESCAPE.search(text):
+    # str.isprintable is False for every control character: a fast, safe first test
+    if len(text) < _SHORT and text.isprintable() and '"' not in text and "\\" not in text:
         return f'"{text}"'
     return orjson.dumps(text).decode("utf-8")
 
@@ -154,16 +146,6 @@ def lang_literal(text: str, tag: str) -> Term:
 
 def iri(value: str) -> Term:
     return (IRI, value, "")
-
-
-def date_term(text: str) -> Term:
-    """xsd:dateTime as YYYY-MM-DDThh:mm:ss+00:00; a bare date as xsd:date; else a string."""
-    if _DATETIME.fullmatch(text):
-        value = text.replace(" ", "T", 1)
-        return literal(value[:-1] + "+00:00" if value.endswith("Z") else value, XSD_DATETIME)
-    if _DATE.fullmatch(text):
-        return literal(text, XSD_DATE)
-    return literal(text)
 
 
 # --- IRIs -----------------------------------------------------------------------------
@@ -247,10 +229,10 @@ def link_iri(url: str, base_iri: str = DEFAULT_BASE_IRI) -> str:
 
 
 def signature_iri(arxiv_id: str, position: int, base_iri: str = DEFAULT_BASE_IRI) -> str:
-    return f"{_signature_prefix(paper_iri(arxiv_id), base_iri)}{position}"
+    return f"{signature_prefix(paper_iri(arxiv_id), base_iri)}{position}"
 
 
-def _signature_prefix(paper: str, base_iri: str) -> str:
+def signature_prefix(paper: str, base_iri: str) -> str:
     """Signatures of a paper are <base>signature/<the paper IRI's path after /abs/>/<n>."""
     return f"{base_iri}signature/{paper[len(ARXIV_ABS):]}/"
 
@@ -271,13 +253,8 @@ def check_base_iri(base_iri: str) -> str:
 
 
 # --- the mapping ----------------------------------------------------------------------
-# Hot path: the cs.CV archive has ~5M triples, so per-triple work is kept to building one
-# small tuple. IRI terms of nodes and constant (predicate, object) pairs are made once.
-
-_PAPER, _SIGNATURE, _AUTHOR, _CATEGORY, _ARCHIVE, _SCHEME, _SUBJECT, _REPO, _LINK = range(9)
-_NODE_KINDS = {"Author": _AUTHOR, "Category": _CATEGORY, "SubjectClass": _SUBJECT,
-               "Repository": _REPO, "Link": _LINK}
-
+# Hot path: the cs.CV archive has ~8M triples, so per-triple work is kept to building one
+# small tuple. Constant (predicate, object) pairs are made once.
 
 def _type(cls: str) -> Pair:
     return (RDF_TYPE, iri(cls))
@@ -287,128 +264,82 @@ _IS_ARTICLE, _IS_PERSON = _type(SCHEMA + "ScholarlyArticle"), _type(SCHEMA + "Pe
 _IS_SIGNATURE = _type(DBLP + "AuthorSignature")
 _IS_CONCEPT, _IS_SCHEME = _type(SKOS + "Concept"), _type(SKOS + "ConceptScheme")
 _IS_CODE, _IS_PAGE = _type(SCHEMA + "SoftwareSourceCode"), _type(SCHEMA + "WebPage")
-_PAPER_TEXTS = (("title", SCHEMA + "name"), ("abstract", SCHEMA + "abstract"),
-                ("journal_ref", DCTERMS + "bibliographicCitation"), ("comment", AKG + "comment"))
-_PAPER_DATES = (("published", SCHEMA + "datePublished"), ("updated", SCHEMA + "dateModified"))
-_EDGE_PREDICATES = {"has_subject": DCTERMS + "subject", "has_code": AKG + "hasCode",
-                    "links_to": DCTERMS + "relation", "mentions": SCHEMA + "mentions"}
+# The text fields of a paper, in the order `Describer.paper` takes them.
+_PAPER_TEXTS = (SCHEMA + "name", SCHEMA + "abstract", DCTERMS + "bibliographicCitation",
+                AKG + "comment")
+_PAPER_DATES = (SCHEMA + "datePublished", SCHEMA + "dateModified")
+P_ABOUT, P_PRIMARY = SCHEMA + "about", AKG + "primaryCategory"
+P_SUBJECT, P_HAS_CODE = DCTERMS + "subject", AKG + "hasCode"
+P_RELATION, P_MENTIONS = DCTERMS + "relation", SCHEMA + "mentions"
+P_AUTHOR, P_SIGNATURE = SCHEMA + "author", DBLP + "hasSignature"
 _P_IDENTIFIER, _P_NAME, _P_VERSION = SCHEMA + "identifier", SCHEMA + "name", SCHEMA + "version"
-_P_ABOUT, _P_PRIMARY = SCHEMA + "about", AKG + "primaryCategory"
-_P_AUTHOR, _P_SIGNATURE = SCHEMA + "author", DBLP + "hasSignature"
 _P_ORDINAL, _P_CREATOR = DBLP + "signatureOrdinal", DBLP + "signatureCreator"
 _P_PUBLICATION = DBLP + "signaturePublication"
 _P_PAPER_COUNT = AKG + "paperCount"
 
 
-class _Mapping:
-    """IRIs of every node (computed once) and the describers of each kind of subject."""
+def integer(value: int) -> Term:
+    return (LITERAL, str(int(value)), XSD_INTEGER)
 
-    def __init__(self, graph: nx.DiGraph, base_iri: str) -> None:
+
+@functools.lru_cache(maxsize=1024)
+def _ordinal(position: int) -> Pair:
+    return (_P_ORDINAL, integer(position))
+
+
+class Describer:
+    """The (predicate, object) pairs of each kind of subject, from the values of the KG's tables.
+
+    The pairs come unsorted (but a signature's); graph.rdf.subjects sorts them. Edges from a paper to other
+    subjects are handed in as ready pairs (for example ``(P_ABOUT, iri(category))``), because
+    the caller resolves and caches the target IRIs.
+    """
+
+    def __init__(self, base_iri: str = DEFAULT_BASE_IRI) -> None:
         self.base = check_base_iri(base_iri)
-        self.data: dict[str, dict] = dict(graph.nodes(data=True))
-        # networkx's raw adjacency dicts: its views cost about a microsecond per access.
-        self.succ: dict[str, dict] = graph._succ
-        self.pred: dict[str, dict] = graph._pred
-        self.terms: dict[str, Term] = {n: iri(self._node_iri(n, d)) for n, d in self.data.items()}
+        self._in_arxiv = (SKOS + "inScheme", iri(scheme_iri("arxiv", self.base)))
 
-    def _node_iri(self, node: str, d: dict) -> str:
-        kind = d.get("type")
-        if kind == "Paper":
-            return paper_iri(d["arxiv_id"])
-        if kind == "Author":
-            return author_iri(d["key"], self.base)
-        if kind == "Category":
-            return category_iri(d["code"], self.base)
-        if kind == "SubjectClass":
-            return subject_iri(d["scheme"], d["code"], self.base)
-        if kind == "Repository":
-            return text_iri(d["url"]) or f"{self.base}repository/{_digest16(d['url'])}"
-        if kind == "Link":
-            return link_iri(d["url"], self.base)
-        return f"{self.base}node/{segment(node)}"  # an unknown kind still gets a stable IRI
-
-    def _signature_prefix(self, paper: str) -> str:
-        return _signature_prefix(self.terms[paper][1], self.base)
-
-    def index(self) -> list[tuple[str, int, object]]:
-        """(subject IRI, kind, reference) for every subject; signatures and archives included."""
-        out: list[tuple[str, int, object]] = []
-        schemes: set[str] = set()
-        archives: set[str] = set()
-        for node, d in self.data.items():
-            kind = d.get("type")
-            if kind == "Paper":
-                out.append((self.terms[node][1], _PAPER, node))
-                prefix = self._signature_prefix(node)
-                out.extend((f"{prefix}{e['position']}", _SIGNATURE, (author, node, e["position"]))
-                           for author, e in self.pred[node].items() if e.get("type") == "authored")
-            elif kind in _NODE_KINDS:
-                out.append((self.terms[node][1], _NODE_KINDS[kind], node))
-                if kind == "Category":
-                    schemes.add("arxiv")
-                    archives.add(d.get("archive") or d["code"])
-                elif kind == "SubjectClass":
-                    schemes.add(subject_scheme_slug(d["scheme"]))
-        out.extend((category_iri(a, self.base), _ARCHIVE, a) for a in archives)
-        out.extend((scheme_iri(s, self.base), _SCHEME, s) for s in schemes)
-        return out
-
-    def paper(self, node: str) -> list[Pair]:
-        d = self.data[node]
-        pairs: list[Pair] = [(_P_IDENTIFIER, literal(d["arxiv_id"]))]
-        if not d.get("in_corpus"):
-            return pairs  # only mentioned: no rdf:type, so ScholarlyArticle == papers in corpus
+    def paper(self, arxiv_id: str, texts: Iterable[str | None], dates: Iterable[str | None],
+              version: int | None, dois: Iterable[str], edges: list[Pair]) -> list[Pair]:
+        """A paper of the corpus: texts are title, abstract, journal_ref, comment (None: absent);
+        dates are published and updated as ISO 8601 date-times (graph.tables.scan.iso_texts)."""
+        pairs: list[Pair] = [(_P_IDENTIFIER, literal(arxiv_id)), _IS_ARTICLE]
         add = pairs.append
-        add(_IS_ARTICLE)
-        for attr, pred in _PAPER_TEXTS:
-            if d.get(attr):
-                add((pred, literal(str(d[attr]))))
-        for attr, pred in _PAPER_DATES:
-            if d.get(attr):
-                add((pred, date_term(d[attr])))
-        if d.get("version") is not None:
-            add((_P_VERSION, literal(str(int(d["version"])), XSD_INTEGER)))
-        for doi in dict.fromkeys(d.get("dois") or ()):
+        for pred, text in zip(_PAPER_TEXTS, texts):
+            if text:
+                add((pred, literal(text)))
+        for pred, text in zip(_PAPER_DATES, dates):  # timestamps in the tables: always full
+            if text:
+                add((pred, (LITERAL, text, XSD_DATETIME)))
+        if version is not None:
+            add((_P_VERSION, integer(version)))
+        for doi in dict.fromkeys(dois):
             add((BIBO + "doi", literal(doi)))
             add((SCHEMA + "sameAs", _iri_or_literal(doi_iri(doi), DOI_RESOLVER + doi)))
-        self._paper_edges(node, add)
+        pairs += edges
         return pairs
 
-    def _paper_edges(self, node: str, add: Callable[[Pair], None]) -> None:
-        terms = self.terms
-        for target, e in self.succ[node].items():
-            kind = e.get("type")
-            if kind == "in_category":
-                add((_P_ABOUT, terms[target]))
-                if e.get("primary"):
-                    add((_P_PRIMARY, terms[target]))
-            elif kind in _EDGE_PREDICATES:
-                add((_EDGE_PREDICATES[kind], terms[target]))
-        prefix = self._signature_prefix(node)
-        for author, e in self.pred[node].items():
-            if e.get("type") == "authored":
-                add((_P_AUTHOR, terms[author]))
-                add((_P_SIGNATURE, (IRI, f"{prefix}{e['position']}", "")))
+    @staticmethod
+    def mentioned_paper(arxiv_id: str) -> list[Pair]:
+        """A paper only mentioned: no rdf:type, so ScholarlyArticle == papers in the corpus."""
+        return [(_P_IDENTIFIER, literal(arxiv_id))]
 
-    def signature(self, ref: tuple[str, str, int]) -> list[Pair]:
-        author, paper, pos = ref
-        return [_IS_SIGNATURE, (_P_ORDINAL, (LITERAL, str(pos), XSD_INTEGER)),
-                (_P_CREATOR, self.terms[author]), (_P_PUBLICATION, self.terms[paper])]
+    @staticmethod
+    def signature(author: Term, paper: Term, position: int) -> list[Pair]:
+        """Already sorted (http://www.w3.org/... < https://dblp.org/...; Creator < Ordinal <
+        Publication): half the KG's triples are signatures', so they skip the sort."""
+        return [_IS_SIGNATURE, (_P_CREATOR, author), _ordinal(position), (_P_PUBLICATION, paper)]
 
-    def author(self, node: str) -> list[Pair]:
-        d = self.data[node]
-        name = d["name"]
+    @staticmethod
+    def author(name: str, spellings: Iterable[str], papers: int | None) -> list[Pair]:
         pairs: list[Pair] = [_IS_PERSON, (_P_NAME, literal(name))]
-        pairs += [(SCHEMA + "alternateName", literal(s))
-                  for s in dict.fromkeys(d.get("spellings") or ()) if s != name]
-        if d.get("papers") is not None:
-            pairs.append((_P_PAPER_COUNT, (LITERAL, str(int(d["papers"])), XSD_INTEGER)))
+        pairs += [(SCHEMA + "alternateName", literal(s)) for s in dict.fromkeys(spellings) if s != name]
+        if papers is not None:
+            pairs.append((_P_PAPER_COUNT, integer(papers)))
         return pairs
 
-    def category(self, node: str) -> list[Pair]:
-        d = self.data[node]
-        code, archive = d["code"], d.get("archive") or d["code"]
-        pairs = self._concept(code, d.get("name") or code)
+    def category(self, code: str, name: str, archive: str) -> list[Pair]:
+        pairs = self._concept(code, name or code)
         if archive != code:
             pairs.append((SKOS + "broader", iri(category_iri(archive, self.base))))
         return pairs
@@ -418,74 +349,49 @@ class _Mapping:
 
     def _concept(self, notation: str, label: str) -> list[Pair]:
         return [_IS_CONCEPT, (SKOS + "notation", literal(notation)),
-                (SKOS + "prefLabel", lang_literal(label, "en")),
-                (SKOS + "inScheme", iri(scheme_iri("arxiv", self.base)))]
+                (SKOS + "prefLabel", lang_literal(label, "en")), self._in_arxiv]
 
-    def scheme(self, slug: str) -> list[Pair]:
+    @staticmethod
+    def scheme(slug: str) -> list[Pair]:
         return [_IS_SCHEME, (SKOS + "prefLabel", lang_literal(_SCHEME_LABELS.get(slug, slug), "en"))]
 
-    def subject_class(self, node: str) -> list[Pair]:
-        d = self.data[node]
-        return [_IS_CONCEPT, (SKOS + "notation", literal(d["code"])),
-                (SKOS + "inScheme", iri(scheme_iri(subject_scheme_slug(d["scheme"]), self.base)))]
+    def subject_class(self, scheme: str, code: str) -> list[Pair]:
+        return [_IS_CONCEPT, (SKOS + "notation", literal(code)),
+                (SKOS + "inScheme", iri(scheme_iri(subject_scheme_slug(scheme), self.base)))]
 
-    def repository(self, node: str) -> list[Pair]:
-        d = self.data[node]
-        subject = self.terms[node]
-        valid = subject[1] == text_iri(d["url"])
+    def repository_iri(self, url: str) -> str:
+        """The URL itself where it makes a valid IRI, else a minted one."""
+        return text_iri(url) or f"{self.base}repository/{_digest16(url)}"
+
+    @staticmethod
+    def repository(subject: str, url: str, label: str, host: str) -> list[Pair]:
+        valid = subject == text_iri(url)
         pairs: list[Pair] = [_IS_CODE, (SCHEMA + "codeRepository",
-                                        subject if valid else literal(d["url"], XSD_ANYURI))]
-        pairs += _optional_literals(d, (("label", _P_NAME), ("host", AKG + "host")))
+                                        iri(subject) if valid else literal(url, XSD_ANYURI))]
+        pairs += _optional_literals(((_P_NAME, label), (AKG + "host", host)))
         return pairs
 
-    def link(self, node: str) -> list[Pair]:
-        d = self.data[node]
-        pairs: list[Pair] = [_IS_PAGE, (SCHEMA + "url", literal(d["url"], XSD_ANYURI))]
-        pairs += _optional_literals(d, (("kind", AKG + "linkKind"),))
+    @staticmethod
+    def link(url: str, kind: str) -> list[Pair]:
+        pairs: list[Pair] = [_IS_PAGE, (SCHEMA + "url", literal(url, XSD_ANYURI))]
+        pairs += _optional_literals(((AKG + "linkKind", kind),))
         return pairs
 
 
-_DESCRIBERS = {_PAPER: _Mapping.paper, _SIGNATURE: _Mapping.signature, _AUTHOR: _Mapping.author,
-               _CATEGORY: _Mapping.category, _ARCHIVE: _Mapping.archive, _SCHEME: _Mapping.scheme,
-               _SUBJECT: _Mapping.subject_class, _REPO: _Mapping.repository, _LINK: _Mapping.link}
-
-
-def _optional_literals(d: dict, fields: Iterable[tuple[str, str]]) -> list[Pair]:
-    return [(pred, literal(str(d[attr]))) for attr, pred in fields if d.get(attr)]
+def _optional_literals(fields: Iterable[tuple[str, str | None]]) -> list[Pair]:
+    return [(pred, literal(str(value))) for pred, value in fields if value]
 
 
 def _iri_or_literal(value: str | None, text: str) -> Term:
     return iri(value) if value else literal(text, XSD_ANYURI)
 
 
-def subjects(graph: nx.DiGraph, base_iri: str = DEFAULT_BASE_IRI,
-             progress: Progress | None = None) -> Iterator[Subject]:
-    """Every RDF subject of the KG with its sorted, de-duplicated (predicate, object) pairs.
-
-    Subjects come in ascending IRI order whatever the graph's insertion order, so every
-    serialisation is byte-identical for the same KG. `progress(done, total)` is called every
-    50,000 subjects and at the end. Raises BadBaseIri for an unusable base IRI.
-    """
-    mapping = _Mapping(graph, base_iri)
-    index = mapping.index()
-    index.sort(key=itemgetter(0))
-    total, next_report = len(index), _PROGRESS_EVERY
-    describers = _DESCRIBERS
-    i = 0
-    while i < total:
-        subject, kind, ref = index[i]
-        pairs = describers[kind](mapping, ref)
-        i += 1
-        while i < total and index[i][0] == subject:  # rare: an archive that is also a category
-            pairs += describers[index[i][1]](mapping, index[i][2])
-            i += 1
-        pairs.sort()
-        if any(map(eq, pairs, islice(pairs, 1, None))):  # rare: e.g. two spellings of one DOI
-            pairs = sorted(set(pairs))
-        yield subject, pairs
-        if progress is not None and (i >= next_report or i == total):
-            progress(i, total)
-            next_report = i + _PROGRESS_EVERY
+def sorted_pairs(pairs: list[Pair]) -> list[Pair]:
+    """Sorted by predicate, then IRIs before literals, then value; duplicates dropped."""
+    pairs.sort()
+    if any(map(eq, pairs, islice(pairs, 1, None))):  # rare: e.g. two spellings of one DOI
+        pairs = sorted(set(pairs))
+    return pairs
 
 
 def subject_lines(subject: str, pairs: list[Pair]) -> list[str]:
@@ -507,10 +413,3 @@ def subject_lines(subject: str, pairs: list[Pair]) -> list[str]:
 
 def ntriples_block(subject: str, pairs: list[Pair]) -> str:
     return "".join(subject_lines(subject, pairs))
-
-
-def ntriples_lines(graph: nx.DiGraph, base_iri: str = DEFAULT_BASE_IRI,
-                   progress: Progress | None = None) -> Iterator[str]:
-    """The KG as N-Triples lines, sorted by subject, then predicate, then object."""
-    for subject, pairs in subjects(graph, base_iri, progress):
-        yield from subject_lines(subject, pairs)

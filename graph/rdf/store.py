@@ -3,7 +3,7 @@
 Why pyoxigraph: on this project's measurements (shared notes, formats.md) it answers a
 GROUP BY over 1.3M triples in 0.12 s where rdflib's in-memory engine needs ~2 s, and it
 bulk-loads N-Triples without holding them in memory. The store is written once by
-``create_store`` (bulk load, then one compaction) and afterwards only ever opened read-only.
+graph.rdf.load (bulk load, then one compaction) and afterwards only ever opened read-only.
 
 Queries run with the project's common prefixes predefined (pyoxigraph's ``prefixes=``
 option, so the query text is never edited and error positions stay the user's own; a
@@ -25,9 +25,7 @@ import functools
 import io
 import os
 import re
-import shutil
 import sys
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -41,11 +39,7 @@ from typing import Literal as Kind
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError, KGNotFound
-from graph.rdf.mapping import (  # queries and data share them
-    DEFAULT_BASE_IRI,
-    PREFIXES,
-    ntriples_lines,
-)
+from graph.rdf.mapping import PREFIXES  # queries and data share them
 from graph.texttable import table_line
 
 STORE_DIR = "store"
@@ -114,97 +108,10 @@ _GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIP
                   "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
 
 
-# --- building and opening -------------------------------------------------------------
+# --- opening --------------------------------------------------------------------------
 
 def store_path(kg_dir: str | os.PathLike[str]) -> Path:
     return Path(kg_dir) / STORE_DIR
-
-
-def create_store(store_dir: str | os.PathLike[str],
-                 ntriples: Iterable[str] | str | os.PathLike[str]) -> int:
-    """Bulk-load N-Triples (lines, or a file path) into a new store at `store_dir`.
-
-    Built in a sibling temporary folder and renamed into place, so a failed build leaves
-    any previous store untouched. Returns the number of triples stored.
-    """
-    target = Path(store_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        count = _bulk_load(tmp / "db", ntriples)
-        _swap_into_place(tmp / "db", target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return count
-
-
-def _bulk_load(path: Path, ntriples: Iterable[str] | str | os.PathLike[str]) -> int:
-    store = ox.Store(str(path))
-    try:
-        if isinstance(ntriples, (str, os.PathLike)):
-            store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
-        else:
-            stream = io.BufferedReader(_LineStream(ntriples), buffer_size=1 << 20)
-            store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES)
-    except SyntaxError as exc:
-        raise ArxivKGError(f"invalid N-Triples for the store: {_one_line(str(exc))}") from None
-    count = len(store)
-    # bulk_load leaves one set of overlapping SST files per batch, and every index lookup
-    # (each OPTIONAL and nested pattern does one per row) must probe them all: one
-    # compaction makes lookups ~5x faster at 5M triples, for ~1.5x the disk space.
-    store.optimize()
-    store.flush()
-    del store  # closes RocksDB before the folder is renamed
-    return count
-
-
-def _swap_into_place(built: Path, target: Path) -> None:
-    # Linux has no portable atomic directory exchange: move the old store aside first,
-    # so at every moment either the old or the new complete store is at `target`'s name
-    # or beside it, never a half-written one.
-    old = built.parent / "old"
-    if target.exists():
-        os.replace(target, old)
-    try:
-        os.replace(built, target)
-    except OSError:
-        if old.exists():
-            os.replace(old, target)
-        raise
-
-
-class _LineStream(io.RawIOBase):
-    """Expose an iterable of text lines as a binary stream, so bulk_load can pull lazily."""
-
-    BATCH = 4096  # lines joined per chunk: one Python call per line would dominate the load
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._lines: Iterator[str] = iter(lines)
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[override]
-        if not self._pending:
-            chunk = "".join(islice(self._lines, self.BATCH)).encode("utf-8")
-            if not chunk:
-                return 0
-            self._pending = memoryview(chunk)
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
-def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_IRI) -> int:
-    """(Re)build `<kg_dir>/store` from the KG folder's corpus; returns the triple count."""
-    # Imported here: query workers import this module and never need networkx (0.1 s each).
-    from graph.tables.kg import build_graph
-    from graph.tables.persist import load_corpus
-
-    graph = build_graph(load_corpus(kg_dir))
-    return create_store(store_path(kg_dir), ntriples_lines(graph, base_iri))
 
 
 def open_store(kg_dir: str | os.PathLike[str]) -> ox.Store:
@@ -734,3 +641,27 @@ def _summary(text: str) -> str:
             break
         words += line.lstrip("#").split()
     return " ".join(words)
+
+
+class _LineStream(io.RawIOBase):
+    """Expose an iterable of text lines as a binary stream, so bulk_load can pull lazily."""
+
+    BATCH = 4096  # lines joined per chunk: one Python call per line would dominate the load
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines: Iterator[str] = iter(lines)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        if not self._pending:
+            chunk = "".join(islice(self._lines, self.BATCH)).encode("utf-8")
+            if not chunk:
+                return 0
+            self._pending = memoryview(chunk)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n

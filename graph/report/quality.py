@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa
 
-from graph.tables.persist import VARIANTS, read_table
+from graph.tables.persist import read_table, read_variants
 
 MAX_EXAMPLES = 3
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -83,8 +82,7 @@ class VariantGroup:
 def largest_variant_groups(kg_dir: str | Path, top: int) -> tuple[tuple[VariantGroup, ...], int]:
     """The `top` groups of variants.json with the most members (then papers), and how many
     groups there are."""
-    path = Path(kg_dir) / VARIANTS
-    groups = orjson.loads(path.read_bytes()) if path.is_file() else []
+    groups = read_variants(kg_dir)
     if not groups:
         return (), 0
     authors = read_table(kg_dir, "authors", ["key", "name", "papers"]).to_pylist()

@@ -1,4 +1,4 @@
-"""The knowledge graph: a typed networkx DiGraph built from a Corpus.
+"""The knowledge graph: a typed networkx DiGraph built from the KG folder's tables.
 
 Node ids carry their type as a prefix so that kinds never collide:
 
@@ -30,18 +30,25 @@ mentions       Paper -> Paper
 =============  ======================  =====================
 
 Optional values (comment, journal_ref, primary_category) are None when absent;
-sequences are tuples. Exporters decide how to encode both.
+sequences are tuples; dates are ISO 8601 text. Exporters decide how to encode them.
+
+The tables are read a few columns at a time (graph.tables.scan), so the graph is the only
+large thing held: GraphML and GEXF need all of it before they write a line. The RDF
+exports do not use this view; they stream the tables (graph.rdf.subjects).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import networkx as nx
 
 from graph.gcpause import paused_gc
-from graph.model.records import Corpus, Link, Paper
 from graph.model.taxonomy import category_info
+from graph.tables import scan
+
+_PAPER_COLUMNS = ("arxiv_id", "version", "versions", "title", "abstract", "comment", "journal_ref",
+                  "dois", "published", "updated", "primary_category", "sources")
 
 
 def paper_id(arxiv_id: str) -> str:
@@ -52,11 +59,11 @@ def author_id(key: str) -> str:
     return f"author:{key}"
 
 
-def build_graph(corpus: Corpus) -> nx.DiGraph:
-    """Build the typed knowledge graph; node and edge insertion order is deterministic."""
+def build_graph(kg_dir: str | Path) -> nx.DiGraph:
+    """The typed knowledge graph of a KG folder; raises KGNotFound if it has no tables."""
     g = nx.DiGraph()
     with paused_gc():
-        _Filler(g).fill(corpus)
+        _Filler(g).fill(Path(kg_dir))
     return g
 
 
@@ -65,9 +72,9 @@ class _Filler:
 
     add_node/add_edge cost a keyword-argument call, a dict copy and several membership tests
     each: 0.70 s for the dev corpus's 186k edges, against 0.49 s filled directly. The result is
-    the graph those calls would build, in the same insertion order: DiGraph keeps a node's
-    attributes in `_node[n]` and shares one dict per edge between `_succ[u][v]` and `_pred[v][u]`
-    (tests/test_graph.py checks it against the public API, for a networkx that changes this).
+    the graph those calls would build: DiGraph keeps a node's attributes in `_node[n]` and
+    shares one dict per edge between `_succ[u][v]` and `_pred[v][u]` (tests/test_graph.py
+    checks it against the public API, for a networkx that changes this).
     """
 
     def __init__(self, g: nx.DiGraph) -> None:
@@ -83,45 +90,36 @@ class _Filler:
             self.succ[n] = {}
             self.pred[n] = {}
 
-    def fill(self, corpus: Corpus) -> None:
-        author_ids = {}
-        for a in corpus.authors.values():
-            aid = author_ids[a.key] = author_id(a.key)
-            self.node(aid, {"type": "Author", "label": a.name, "key": a.key, "name": a.name,
-                            "spellings": a.spellings, "papers": a.papers})
-        in_corpus = {p.arxiv_id for p in corpus.papers}
-        for p in corpus.papers:
-            pid = paper_id(p.arxiv_id)
-            self.node(pid, _paper_attrs(p))
-            self._authorship(pid, [author_ids[key] for key in p.authors])
-            self._outgoing(pid, p, in_corpus)
+    def fill(self, kg: Path) -> None:
+        for key, name, spellings, papers in scan.rows(kg, "authors", ("key", "name", "spellings", "papers")):
+            self.node(author_id(key), {"type": "Author", "label": name, "key": key, "name": name,
+                                       "spellings": tuple(spellings), "papers": papers})
+        for row in scan.rows(kg, "papers", _PAPER_COLUMNS):
+            self.node(paper_id(row[0]), _paper_attrs(*row))
+        self._authorships(scan.rows(kg, "authorships", ("arxiv_id", "position", "author_key")))
+        # Edges out of each paper in the order of its columns: categories, classes, code, links.
+        for aid, code, primary in scan.rows(kg, "categories", ("arxiv_id", "category", "primary")):
+            self._edge(aid, self._category(code), {"type": "in_category", "primary": primary})
+        for aid, scheme, code in scan.rows(kg, "subject_classes", ("arxiv_id", "scheme", "code")):
+            self._edge(aid, self._subject(scheme, code), {"type": "has_subject"})
+        for aid, *repo in scan.rows(kg, "repositories", ("arxiv_id", "url", "host", "owner", "name")):
+            self._edge(aid, self._repository(*repo), {"type": "has_code"})
+        for aid, *link in scan.rows(kg, "links", ("arxiv_id", "url", "kind", "host")):
+            self._edge(aid, self._link(*link), {"type": "links_to"})
+        for aid, other in scan.rows(kg, "mentions", ("arxiv_id", "mentioned")):
+            self._edge(aid, self._mentioned(other), {"type": "mentions"})
 
-    def _outgoing(self, pid: str, p: Paper, in_corpus: set[str]) -> None:
-        out = self.succ[pid]
-        for code in p.categories:
-            self._edge(out, pid, self._category(code),
-                       {"type": "in_category", "primary": code == p.primary_category})
-        for sc in p.subject_classes:
-            self._edge(out, pid, self._subject(sc), {"type": "has_subject"})
-        for url in p.repositories:
-            self._edge(out, pid, self._repository(url), {"type": "has_code"})
-        for link in p.links:
-            self._edge(out, pid, self._link(link), {"type": "links_to"})
-        for other in p.mentions:
-            oid = paper_id(other)
-            if oid not in self.nodes:  # a mentioned paper not (or not yet) read
-                self.node(oid, {} if other in in_corpus else
-                          {"type": "Paper", "label": other, "arxiv_id": other, "in_corpus": False})
-            self._edge(out, pid, oid, {"type": "mentions"})
+    def _authorships(self, rows) -> None:
+        succ, pred = self.succ, self.pred
+        for aid, position, key in rows:
+            into = pred[paper_id(aid)]
+            author = author_id(key)
+            if author not in into:  # a name listed twice keeps its first place
+                into[author] = succ[author][paper_id(aid)] = {"type": "authored", "position": position}
 
-    def _authorship(self, pid: str, aids: list[str]) -> None:
-        into = self.pred[pid]
-        succ = self.succ
-        for pos, aid in enumerate(aids, 1):
-            if aid not in into:  # a name listed twice keeps its first place
-                into[aid] = succ[aid][pid] = {"type": "authored", "position": pos}
-
-    def _edge(self, out: dict[str, dict[str, Any]], u: str, v: str, attrs: dict[str, Any]) -> None:
+    def _edge(self, aid: str, v: str, attrs: dict[str, Any]) -> None:
+        u = paper_id(aid)
+        out = self.succ[u]
         if v in out:  # as add_edge: a repeated edge updates its attributes
             out[v].update(attrs)
         else:
@@ -137,38 +135,38 @@ class _Filler:
                             "archive": archive})
         return cid
 
-    def _subject(self, sc: str) -> str:
-        sid = f"subject:{sc}"
+    def _subject(self, scheme: str, code: str) -> str:
+        sid = f"subject:{scheme}:{code}"
         if sid not in self.nodes:
-            scheme, code = sc.split(":", 1)
             self.node(sid, {"type": "SubjectClass", "label": code, "scheme": scheme, "code": code})
         return sid
 
-    def _repository(self, url: str) -> str:
+    def _repository(self, url: str, host: str, owner: str, name: str) -> str:
         rid = f"repo:{url}"
         if rid not in self.nodes:
-            host, owner, name = _repo_parts(url)
             self.node(rid, {"type": "Repository", "label": f"{owner}/{name}", "url": url,
                             "host": host, "owner": owner, "name": name})
         return rid
 
-    def _link(self, link: Link) -> str:
-        lid = f"link:{link.url}"
+    def _link(self, url: str, kind: str, host: str) -> str:
+        lid = f"link:{url}"
         if lid not in self.nodes:
-            self.node(lid, {"type": "Link", "label": link.url, "url": link.url, "kind": link.kind,
-                            "host": urlsplit(link.url).hostname or ""})
+            self.node(lid, {"type": "Link", "label": url, "url": url, "kind": kind, "host": host})
         return lid
 
+    def _mentioned(self, arxiv_id: str) -> str:
+        pid = paper_id(arxiv_id)
+        if pid not in self.nodes:  # a paper mentioned, not in the corpus
+            self.node(pid, {"type": "Paper", "label": arxiv_id, "arxiv_id": arxiv_id,
+                            "in_corpus": False})
+        return pid
 
-def _paper_attrs(p: Paper) -> dict[str, Any]:
-    return {"type": "Paper", "label": p.title, "arxiv_id": p.arxiv_id, "version": p.version,
-            "versions": p.versions, "title": p.title, "abstract": p.abstract, "comment": p.comment,
-            "journal_ref": p.journal_ref, "dois": p.dois, "published": p.published,
-            "updated": p.updated, "primary_category": p.primary_category, "sources": p.sources,
+
+def _paper_attrs(arxiv_id: str, version: int, versions: list[int], title: str, abstract: str,
+                 comment: str | None, journal_ref: str | None, dois: list[str], published: str,
+                 updated: str, primary_category: str | None, sources: list[str]) -> dict[str, Any]:
+    return {"type": "Paper", "label": title, "arxiv_id": arxiv_id, "version": version,
+            "versions": tuple(versions), "title": title, "abstract": abstract, "comment": comment,
+            "journal_ref": journal_ref, "dois": tuple(dois), "published": published,
+            "updated": updated, "primary_category": primary_category, "sources": tuple(sources),
             "in_corpus": True}
-
-
-def _repo_parts(url: str) -> tuple[str, str, str]:
-    parts = urlsplit(url)
-    owner, _, name = parts.path.strip("/").partition("/")
-    return parts.hostname or "", owner, name

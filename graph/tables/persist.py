@@ -168,6 +168,11 @@ def _write_json(path: Path, obj: Any) -> None:
         fh.write(orjson.dumps(obj, option=_DUMP_OPTS))
 
 
+def read_variants(kg_dir: str | Path) -> list[Any]:
+    """The groups of variants.json (empty if there is none); a damaged file is named."""
+    return _read_json(Path(kg_dir) / VARIANTS, [])
+
+
 def _read_json(path: Path, default: Any) -> Any:
     if not path.is_file():
         return default

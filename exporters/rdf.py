@@ -1,0 +1,176 @@
+"""What the RDF syntaxes share: a `Renderer` per syntax, `write_rdf`, which writes several
+syntaxes and feeds the SPARQL store in one pass over the KG's subjects, and `write_rdf_files`,
+which spreads that work over the machine's cores.
+
+The subjects are streamed from the KG folder's tables (graph.rdf.subjects), so an RDF exporter
+takes the KG folder where the graph exporters take a networkx graph.
+
+How the work is spread (`write_rdf_files`): computing the subjects costs about as much as
+rendering one syntax, and loading the store (pyoxigraph's bulk load) costs more than all the
+rendering together. So the store is loaded in a child process (graph.rdf.load.StoreLoader),
+fed the N-Triples of the main pass, and takes a core of its own; the syntaxes share the cores
+left, each group of them in a process that streams the subjects itself. On two cores with the
+store, every syntax is rendered in the main pass; without it, Turtle and N-Triples are written
+by two processes at once.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from exporters.base import Exporter, ExportOptions
+from graph.fsutil import staged_paths
+from graph.rdf import mapping as rdf
+from graph.rdf.load import LoadStats, StoreLoader
+from graph.rdf.subjects import subjects
+
+_FLUSH_BYTES = 1 << 20  # write in ~1 MB pieces: few syscalls, bounded memory
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """One RDF syntax: a header, one chunk of bytes per subject, a footer."""
+
+    label: str
+    header: bytes
+    render: Callable[[str, list[rdf.Pair]], bytes]
+    footer: bytes = b""
+
+
+RendererFactory = Callable[[ExportOptions], Renderer]
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+class _Output:
+    """One syntax's rendered chunks, written to its sinks (a file, the store loader) per ~1 MB."""
+
+    def __init__(self, renderer: Renderer, sinks: Sequence[Sink]) -> None:
+        self.render, self.sinks = renderer.render, sinks
+        self.chunks: list[bytes] = [renderer.header]
+        self.size = 0
+
+    def add(self, subject: str, pairs: list[rdf.Pair]) -> None:
+        chunk = self.render(subject, pairs)
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+        if self.size >= _FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        data = b"".join(self.chunks)
+        for sink in self.sinks:
+            sink.write(data)
+        self.chunks.clear()
+        self.size = 0
+
+
+def write_rdf(kg_dir: str | Path, outputs: Sequence[tuple[BinaryIO, Renderer]],
+              options: ExportOptions, *, store: Sink | None = None) -> None:
+    """Write the KG in several RDF syntaxes at once, e.g. ``[(fh, turtle.renderer(options))]``;
+    `store`, if given, receives the N-Triples (rendered once, shared with an N-Triples output)."""
+    from exporters import ntriples  # the N-Triples exporter is built on this module
+
+    targets = [(renderer, [fh]) for fh, renderer in outputs]
+    if store is not None:
+        nt = next((sinks for renderer, sinks in targets if renderer.label == ntriples.LABEL), None)
+        if nt is None:
+            targets.append((ntriples.renderer(options), [store]))
+        else:
+            nt.append(store)
+    label = " + ".join(renderer.label for renderer, _ in targets)
+    sinks = [_Output(renderer, fhs) for renderer, fhs in targets]
+    with options.progress(label) if options.progress else contextlib.nullcontext() as report:
+        for subject, pairs in subjects(kg_dir, options.base_iri, report):
+            for sink in sinks:
+                sink.add(subject, pairs)
+    for sink, (renderer, _) in zip(sinks, targets):
+        sink.chunks.append(renderer.footer)
+        sink.flush()
+
+
+def rdf_exporter(name: str, extension: str, media_type: str, description: str,
+                 make_renderer: RendererFactory) -> Exporter:
+    """The Exporter of one RDF syntax: `write_rdf` with that syntax alone (KG only)."""
+
+    def write(kg_dir: str | Path, fh: BinaryIO, options: ExportOptions) -> None:
+        write_rdf(kg_dir, [(fh, make_renderer(options))], options)
+
+    return Exporter(name=name, extension=extension, media_type=media_type,
+                    graphs=frozenset({"kg"}), write=write, description=description,
+                    renderer=make_renderer)
+
+
+@dataclass(frozen=True)
+class RdfRun:
+    """How long the RDF took: the main pass (subjects, rendering, writing, feeding the store),
+    then the wait for the other processes; and the store loader's own figures."""
+
+    main_s: float
+    wait_s: float
+    store: LoadStats | None
+
+    def text(self) -> str:
+        lines = [f"RDF main pass {self.main_s:.1f} s, then {self.wait_s:.1f} s waiting for the others"]
+        if self.store is not None:
+            lines.append(f"SPARQL store (in parallel): {self.store.text()}")
+        return "\n".join(lines)
+
+
+def write_rdf_files(kg_dir: str | Path, files: Sequence[tuple[Path, RendererFactory]],
+                    options: ExportOptions, *, store: Path | None = None,
+                    cores: int | None = None) -> RdfRun:
+    """Write each (path, syntax) and, if `store` is given, load the store there, at once.
+
+    Every file appears only if all succeed (and the store loaded).
+    """
+    lanes = _lanes(list(files), store is not None, cores or _cores())
+    with staged_paths([path for path, _ in files]) as temps, contextlib.ExitStack() as stack:
+        staged = [[(temps[files.index(entry)], entry[1]) for entry in lane] for lane in lanes]
+        others: list[Future[None]] = []
+        if len(lanes) > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(len(lanes) - 1, mp_context=get_context("spawn")))
+            quiet = replace(options, progress=None)  # one progress bar: the main pass's
+            others = [pool.submit(_write_files, str(kg_dir), lane, quiet) for lane in staged[1:]]
+        loader = stack.enter_context(StoreLoader(store)) if store is not None else None
+        started = time.perf_counter()
+        _write_files(kg_dir, staged[0], options, loader)
+        main = time.perf_counter()
+        for future in others:
+            future.result()  # re-raises a lane's error here
+        stats = loader.close() if loader is not None else None
+    return RdfRun(main - started, time.perf_counter() - main, stats)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _lanes(files: list[tuple[Path, RendererFactory]], store: bool,
+           cores: int) -> list[list[tuple[Path, RendererFactory]]]:
+    """Files split into groups, one process each; the first is the main pass (it feeds the store)."""
+    count = max(1, min(len(files), cores - (1 if store else 0)))
+    return [files[i::count] for i in range(count)]
+
+
+def _write_files(kg_dir: str | Path, files: list[tuple[Path, RendererFactory]],
+                 options: ExportOptions, store: Sink | None = None) -> None:
+    with contextlib.ExitStack() as stack:
+        handles = [stack.enter_context(open(path, "wb")) for path, _ in files]
+        write_rdf(kg_dir, [(fh, make(options)) for fh, (_, make) in zip(handles, files)], options,
+                  store=store)
+        for fh in handles:
+            fh.flush()
+            os.fsync(fh.fileno())
