@@ -160,9 +160,11 @@ def test_lazy_command_table_matches_the_command_modules():
 
     import click
 
-    from arxiv_kg.cli import LAZY_COMMANDS
+    from arxiv_kg.cli import LAZY_COMMANDS, SHORT_HELP, SHORT_HELP_LIMIT
     defined = {c.name: module for module in set(LAZY_COMMANDS.values())
                for c in import_module(module).COMMANDS}
     assert defined == LAZY_COMMANDS
+    commands = [c for module in set(LAZY_COMMANDS.values()) for c in import_module(module).COMMANDS]
+    assert SHORT_HELP == {c.name: c.get_short_help_str(limit=SHORT_HELP_LIMIT) for c in commands}
     with click.Context(main) as ctx:
         assert all(main.get_command(ctx, name).name == name for name in main.list_commands(ctx))
