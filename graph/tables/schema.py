@@ -130,3 +130,20 @@ REJECTED = Table("rejected", "one row per rejected record or file", (
 TABLES: dict[str, Table] = {t.name: t for t in (
     PAPERS, AUTHORSHIPS, AUTHORS, CATEGORIES, SUBJECT_CLASSES, REPOSITORIES, LINKS, MENTIONS,
     SOURCES, REJECTED)}
+
+
+def markdown() -> str:
+    """The README's schema section: one table of columns per Parquet file."""
+    parts = []
+    for table in TABLES.values():
+        parts.append(f"`{table.file}`: {table.doc}; rows sorted by {', '.join(table.order)}.\n\n"
+                     "| column | type | what |\n|---|---|---|\n")
+        parts.extend(f"| `{c.name}` | {_type(c)} | {c.doc} |\n" for c in table.columns)
+        parts.append("\n")
+    return "".join(parts)
+
+
+def _type(column: Column) -> str:
+    text = str(column.type).replace("timestamp[us, tz=UTC]", "timestamp (µs, UTC)")
+    text = text.replace("list<element: ", "list<").replace("list<item: ", "list<")
+    return f"{text}, nullable" if column.nullable else text
