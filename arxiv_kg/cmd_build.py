@@ -14,11 +14,7 @@ from arxiv_kg.common import (
 )
 from arxiv_kg.progress import reporter, steps
 from exporters.base import DEFAULT_BASE_IRI
-from exporters.files import (
-    DEFAULT_BUILD_EXPORTS,
-    parse_specs,
-    write_exports,
-)
+from exporters.files import DEFAULT_BUILD_EXPORTS, ExportSpec, parse_specs, write_exports
 from graph.errors import InputError
 from graph.rdf.mapping import check_base_iri
 from graph.rdf.store import store_path
