@@ -16,6 +16,7 @@ LAZY_COMMANDS = {
     "export": "arxiv_kg.cmd_export",
     "query": "arxiv_kg.cmd_sparql", "serve": "arxiv_kg.cmd_sparql",
     "report": "arxiv_kg.cmd_report",
+    "doctor": "arxiv_kg.cmd_doctor",
 }
 
 
