@@ -16,6 +16,7 @@ LAZY_COMMANDS = {
     "export": "arxiv_kg.cmd_export",
     "query": "arxiv_kg.cmd_sparql", "serve": "arxiv_kg.cmd_sparql",
     "report": "arxiv_kg.cmd_report",
+    "doctor": "arxiv_kg.cmd_doctor",
 }
 
 
@@ -33,6 +34,7 @@ SHORT_HELP = {
     "query": "Run a read-only SPARQL query against the knowledge graph's store.",
     "serve": "Serve the knowledge graph as a read-only SPARQL 1.1 endpoint.",
     "report": "Write one self-contained HTML report of the KG: production, authors, collaboration, categories,...",
+    "doctor": "List the values a build cleaned, merged, flagged or rejected, rule by rule, with examples and the...",
 }
 SHORT_HELP_LIMIT = 100
 

@@ -45,6 +45,7 @@ def test_one_progress_line_per_step_on_stderr(runner, tmp_path):
     steps = [line.rpartition(":")[0] for line in result.stderr.splitlines() if line.endswith(" s")]
     # Variants are found in a thread, so their line may come anywhere after the authors'.
     assert sorted(steps) == sorted(["reading digests (2 workers)", "merging duplicates", "author variants",
+                                    "corpus-wide name rules",
                                     *(f"writing {t}" for t in TABLES if t not in ("sources", "rejected"))])
     assert "214 papers" in result.stdout and "214 papers" not in result.stderr
 
