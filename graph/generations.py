@@ -45,6 +45,7 @@ FORMAT = "arxiv-kg"
 _DRAFT_PREFIX = ".draft-"
 _NAME = re.compile(r"g(\d{6,})$")
 _HASH_CHUNK = 1 << 20
+_OPEN_ATTEMPTS = 20
 
 
 class KGBusy(ArxivKGError):
@@ -80,24 +81,46 @@ def open_current(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Genera
     """
     kg = Path(kg_dir)
     link = kg / CURRENT
-    if not link.is_symlink():
-        raise KGNotFound(_not_found(kg))
-    path = kg / os.readlink(link)
+    # A writer may publish twice and remove this generation between our readlink and our lock:
+    # then `current` has moved on, and we follow it (a bounded number of times).
+    for _ in range(_OPEN_ATTEMPTS):
+        if not link.is_symlink():
+            raise KGNotFound(_not_found(kg))
+        target = os.readlink(link)
+        generation = _try_open(kg, kg / target, hold)
+        if generation is not None:
+            return generation
+        if os.readlink(link) == target:
+            break
+    raise KGCorrupt(f"{kg}: the current generation {Path(target).name} is missing or has no "
+                    f"manifest; rebuild with `arxiv-kg build --out {kg}`")
+
+
+def _try_open(kg: Path, path: Path, hold: bool) -> Generation | None:
+    """The generation at `path`, or None when it is gone (removed under us)."""
     try:
         handle = open(path / MANIFEST, "rb")
     except FileNotFoundError:
-        raise KGCorrupt(f"{kg}: the current generation {path.name} is missing or has no "
-                        f"manifest; rebuild with `arxiv-kg build --out {kg}`") from None
+        return None
     with contextlib.ExitStack() as undo:
         undo.callback(handle.close)
         if hold:
             fcntl.flock(handle, fcntl.LOCK_SH)
+            if not _still_linked(handle, path / MANIFEST):
+                return None
         manifest = _parse_manifest(handle.read(), kg, path)
         check(path, manifest, kg)
         undo.pop_all()
     if not hold:
         handle.close()
     return Generation(path, manifest, handle if hold else None)
+
+
+def _still_linked(handle: IO[bytes], name: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(name))
+    except FileNotFoundError:
+        return False
 
 
 def check(path: Path, manifest: dict[str, Any], kg: Path) -> None:
