@@ -10,9 +10,12 @@ import functools
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 T = TypeVar("T")
 Report = Callable[[int, int], None]  # (done, total)
@@ -36,13 +39,16 @@ def progress_reports(label: str, quiet: bool) -> Iterator[Report | None]:
         yield None
         return
     with contextlib.ExitStack() as stack:
-        bars: list[click.progressbar] = []
+        bars: list[ProgressBar[Any]] = []
+        shown = 0
 
         def report(done: int, total: int) -> None:
+            nonlocal shown
             if not bars and total >= SMALL:
                 bars.append(stack.enter_context(_bar(label, total)))
             if bars:
-                bars[0].update(done - bars[0].pos)
+                bars[0].update(done - shown)
+                shown = done
 
         yield report
 
@@ -67,5 +73,5 @@ def reporter(quiet: bool) -> Callable[[str], contextlib.AbstractContextManager[R
     return None if quiet else functools.partial(progress_reports, quiet=False)
 
 
-def _bar(label: str, total: int, items: Iterable[T] | None = None) -> click.progressbar:
+def _bar(label: str, total: int, items: Iterable[T] | None = None) -> ProgressBar[Any]:
     return click.progressbar(items, length=total, label=f"{label} ({total:,})", file=sys.stderr)

@@ -135,7 +135,7 @@ def _edge_extras(data: Mapping[str, Any], start: str | None) -> str:
     """The start, weight and label XML attributes of an edge."""
     extras = f' start="{start}"' if start else ""
     weight = data.get("weight")
-    if _finite_number(weight):
+    if weight is not None and _finite_number(weight):
         extras += f' weight="{float(weight)!r}"'
     label = encode(data.get("label"), "string")
     if label is not None:

@@ -49,15 +49,15 @@ def staged_paths(paths: list[Path]) -> Iterator[list[Path]]:
     try:
         for path in paths:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(fd)
-            temps.append(Path(tmp))
-            os.chmod(tmp, 0o666 & ~_umask())
+            temps.append(Path(name))
+            os.chmod(name, 0o666 & ~_umask())
         yield temps
-        for tmp, path in zip(temps, paths):
-            os.replace(tmp, path)
+        for temp, path in zip(temps, paths):
+            os.replace(temp, path)
     except BaseException:
-        for tmp in temps:
+        for temp in temps:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+                os.unlink(temp)
         raise

@@ -48,7 +48,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypedDict, TypeVar
 
 import numpy as np
 import orjson
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import scipy.sparse as sp
 
-    Graph = nx.Graph | Projection | "Network"
+    Graph: TypeAlias = "nx.Graph | Projection | Network"
 
 EXACT_MAX_NODES = 5000  # all-pairs BFS below this takes well under a second
 DEFAULT_K = 256
@@ -129,6 +129,13 @@ class Sampling:
             return "exact"
         return f"estimated from {self.k} sampled sources (seed {self.seed})"
 
+    @property
+    def sources(self) -> int:
+        """k, the number of sources a sampled computation draws."""
+        if self.k is None:
+            raise ValueError("an exact computation draws no sources")
+        return self.k
+
     def as_dict(self) -> dict[str, object]:
         return {"exact": self.exact, "k": self.k, "seed": self.seed}
 
@@ -170,8 +177,9 @@ class Network:
     measures are computed once per Network.
     """
 
-    def __init__(self, keys: Sequence | pa.Array, sources: Sequence[int],
-                 targets: Sequence[int], weights: Sequence[float], papers: Sequence[int], *,
+    def __init__(self, keys: Sequence | pa.Array, sources: Sequence[int] | np.ndarray,
+                 targets: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray,
+                 papers: Sequence[int] | np.ndarray, *,
                  key_order: np.ndarray | None = None) -> None:
         self._keys = keys
         self.sources = np.asarray(sources, dtype=np.int64)
@@ -236,7 +244,7 @@ class Network:
     def drawn(self, sampling: Sampling) -> list[int]:
         """The sampled sources. random.sample picks positions from len() alone, so sampling
         range(n) draws the nodes networkx draws from list(G)."""
-        return random.Random(sampling.seed).sample(range(self.n), sampling.k)
+        return random.Random(sampling.seed).sample(range(self.n), sampling.sources)
 
     @cached_property
     def degree(self) -> np.ndarray:
@@ -492,7 +500,7 @@ def _betweenness(net: Network, sampling: Sampling, seed: int) -> np.ndarray | li
     raw = net.source_pass(sampling, "betweenness").values
     if sampling.exact:
         return raw * exact_scale
-    k = sampling.k
+    k = sampling.sources
     # networkx's rescaling for sampled sources: a source cannot lie inside its own paths.
     scales = np.full(n, 2 / (k * (n - 2)))
     scales[net.drawn(sampling)] = 2 / ((k - 1) * (n - 2))
@@ -508,7 +516,7 @@ def _harmonic(net: Network, sampling: Sampling, seed: int) -> np.ndarray | list[
     found = net.source_pass(sampling, "distances").values
     if sampling.exact:
         return found / (n - 1)
-    return found * (n / (sampling.k * (n - 1)))
+    return found * (n / (sampling.sources * (n - 1)))
 
 
 def _core(net: Network, sampling: Sampling, seed: int) -> list[int]:
@@ -734,7 +742,14 @@ def component_sizes(graph: Graph) -> list[tuple[int, int]]:
     return sorted(counts.items(), reverse=True)
 
 
-def component_stats(graph: Graph) -> dict[str, object]:
+class ComponentStats(TypedDict):
+    components: int
+    giant_nodes: int
+    giant_share: float
+    second_component_nodes: int
+
+
+def component_stats(graph: Graph) -> ComponentStats:
     """Component count, giant component size and share, and the runner-up's size."""
     net = Network.of(graph)
     sizes = np.bincount(net.membership) if net.n else np.zeros(1, dtype=np.int64)

@@ -102,12 +102,11 @@ def ego(net: Coauthors, *, name: str, depth: int) -> Report:
     rows = [_ego_row(net, i, int(j), int(d))
             for j, d in zip(found.members, found.distances) if j != i]
     rows.sort(key=lambda r: (r["distance"], -r["joint_papers"], r["key"]))
-    facts = {"author": proj.labels[i], "key": proj.keys[i], "papers": int(proj.paper_counts[i]),
-             "depth": depth, "coauthors": net.degree(i), "nodes": len(found.members),
-             "edges": found.edges}
-    notes = [f"{facts['author']} ({count(facts['papers'], 'paper')}, "
-             f"{count(facts['coauthors'], 'co-author')}); ego network to depth {depth}: "
-             f"{count(facts['nodes'], 'author')}, {count(facts['edges'], 'edge')}"]
+    papers, coauthors, nodes = int(proj.paper_counts[i]), net.degree(i), len(found.members)
+    facts = {"author": proj.labels[i], "key": proj.keys[i], "papers": papers, "depth": depth,
+             "coauthors": coauthors, "nodes": nodes, "edges": found.edges}
+    notes = [f"{facts['author']} ({count(papers, 'paper')}, {count(coauthors, 'co-author')}); "
+             f"ego network to depth {depth}: {count(nodes, 'author')}, {count(found.edges, 'edge')}"]
     return Report({"ego": facts}, rows, notes)
 
 

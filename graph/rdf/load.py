@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import pyoxigraph as ox
 
@@ -103,7 +103,7 @@ def store_from_kg(kg_dir: str | os.PathLike[str], base_iri: str = DEFAULT_BASE_I
         ntriples_lines,  # pyarrow: only for loading from tables
     )
 
-    return create_store(store_path(kg_dir), ntriples_lines(kg_dir, base_iri))
+    return create_store(store_path(kg_dir), ntriples_lines(Path(kg_dir), base_iri))
 
 
 def _bulk_load(path: Path, ntriples: NTriples, *, ours: bool = False) -> LoadStats:
@@ -116,8 +116,8 @@ def _bulk_load(path: Path, ntriples: NTriples, *, ours: bool = False) -> LoadSta
         if isinstance(ntriples, (str, os.PathLike)):
             store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, lenient=ours)
         else:
-            stream = ntriples if _is_binary_stream(ntriples) else io.BufferedReader(
-                _ChunkStream(ntriples), buffer_size=_PIPE_BYTES)
+            stream = cast(IO[bytes], ntriples) if isinstance(ntriples, (io.BufferedIOBase, io.RawIOBase)) \
+                else io.BufferedReader(_ChunkStream(ntriples), buffer_size=_PIPE_BYTES)
             store.bulk_load(input=stream, format=ox.RdfFormat.N_TRIPLES, lenient=ours)
     except SyntaxError as exc:
         raise StoreLoadError(f"invalid N-Triples for the store: {_first_line(exc)}") from None
@@ -131,10 +131,6 @@ def _bulk_load(path: Path, ntriples: NTriples, *, ours: bool = False) -> LoadSta
     done = time.perf_counter()
     return LoadStats(count, loaded - started, done - loaded, time.process_time() - cpu,
                      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-
-
-def _is_binary_stream(obj: object) -> bool:
-    return isinstance(obj, (io.BufferedIOBase, io.RawIOBase))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -174,7 +170,8 @@ class _ChunkStream(io.RawIOBase):
             batch = list(islice(self._items, self.BATCH))
             if not batch:
                 return 0
-            chunk = b"".join(batch) if isinstance(batch[0], bytes) else "".join(batch).encode("utf-8")
+            chunk = b"".join(cast(list[bytes], batch)) if isinstance(batch[0], bytes) else \
+                "".join(cast(list[str], batch)).encode("utf-8")
             self._pending = memoryview(chunk)
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]

@@ -410,7 +410,7 @@ def sorted_pairs(pairs: list[Pair]) -> list[Pair]:
 def subject_lines(subject: str, pairs: list[Pair]) -> list[str]:
     """The triples of one subject as N-Triples lines (each ends in a newline)."""
     head = f"<{subject}> <"
-    lines = []
+    lines: list[str] = []
     add = lines.append
     for p, (kind, value, extra) in pairs:
         if kind == IRI:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import chain, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from typing import Literal as Kind
 
 import pyoxigraph as ox
@@ -223,7 +223,7 @@ def _grammars(guarded: bool):
     query, update = copy.deepcopy(parser.Query, copies), copy.deepcopy(parser.UpdateUnit, copies)
     for element in copies.values():
         if isinstance(element, Comp) and element.name == "ServiceGraphPattern":
-            element.postParse = _stop_at_service  # type: ignore[method-assign]
+            element.postParse = _stop_at_service  # type: ignore[method-assign,assignment]
     return query, update
 
 
@@ -333,20 +333,23 @@ def write_answer(store: ox.Store, sparql: str, out: BinaryIO, fmt: str, *, limit
     """
     spec = _format(fmt)
     with _evaluating(store, sparql) as answer:
-        kind = "ask" if isinstance(answer, ox.QueryBoolean) else \
+        kind: Kind["select", "ask", "graph"] = "ask" if isinstance(answer, ox.QueryBoolean) else \
             "select" if isinstance(answer, ox.QuerySolutions) else "graph"
         _check_fits(spec, kind)
-        if kind == "ask":
+        if isinstance(answer, ox.QueryBoolean):
             out.write(serialize(QueryResult(kind="ask", boolean=bool(answer)), fmt))
             return Written("ask", None, False)
-        header = tuple(v.value for v in answer.variables) if kind == "select" else ("subject", "predicate", "object")
-        rows = _Capped(answer if kind == "graph" else (tuple(sol[n] for n in header) for sol in answer), limit)
+        if isinstance(answer, ox.QuerySolutions):
+            header = tuple(v.value for v in answer.variables)
+            rows = _Capped((tuple(sol[n] for n in header) for sol in answer), limit)
+        else:
+            header, rows = ("subject", "predicate", "object"), _Capped(answer, limit)
         if fmt == "table":
             cells = ((t.subject, t.predicate, t.object) for t in rows) if kind == "graph" else rows
             out.writelines(line.encode("utf-8") for line in table_lines(header, cells, width=width))
         elif kind == "graph":
             ox.serialize(rows, out, _GRAPH_FORMATS[fmt], prefixes=PREFIXES)
-        elif limit is None:
+        elif limit is None and isinstance(answer, ox.QuerySolutions):
             answer.serialize(out, _RESULT_FORMATS[fmt])  # all in pyoxigraph: twice as fast, uncounted
             return Written("select", None, False)
         else:
@@ -504,11 +507,11 @@ def serialize(result: QueryResult, fmt: str, *, width: int | None = None) -> byt
     if fmt == "table":
         return render_table(result, width=width).encode("utf-8")
     if result.kind == "graph":
-        return ox.serialize(result.triples, format=_GRAPH_FORMATS[fmt], prefixes=_used_prefixes(result))
+        return ox.serialize(result.triples, format=_GRAPH_FORMATS[fmt], prefixes=_used_prefixes(result)) or b""
     if result.kind == "ask":
         return ox.parse_query_results(b"true" if result.boolean else b"false",
-                                      ox.QueryResultsFormat.TSV).serialize(format=_RESULT_FORMATS[fmt])
-    return _solutions(result.variables, result.rows).serialize(format=_RESULT_FORMATS[fmt])
+                                      ox.QueryResultsFormat.TSV).serialize(format=_RESULT_FORMATS[fmt]) or b""
+    return _solutions(result.variables, result.rows).serialize(format=_RESULT_FORMATS[fmt]) or b""
 
 
 def _format(fmt: str) -> OutputFormat:
@@ -532,7 +535,7 @@ def _solutions(variables: tuple[str, ...], rows: Iterable[tuple[Term | None, ...
     header = "\t".join(f"?{v}" for v in variables) + "\n"
     lines = ("\t".join("" if t is None else str(t) for t in row) + "\n" for row in rows)
     stream = io.BufferedReader(_LineStream(chain([header], lines)), buffer_size=1 << 16)
-    return ox.parse_query_results(stream, ox.QueryResultsFormat.TSV)
+    return cast(ox.QuerySolutions, ox.parse_query_results(stream, ox.QueryResultsFormat.TSV))  # a header: solutions
 
 
 def _used_prefixes(result: QueryResult) -> dict[str, str]:
@@ -585,15 +588,15 @@ def table_lines(header: tuple[str, ...], rows: Iterable[tuple[Term | None, ...]]
     sample = list(islice(rows, TABLE_SAMPLE))
     cells = [[term_text(t) for t in row] for row in sample]
     widths = _fit([max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(header)], width)
-    numeric = [bool(sample) and all(_is_number(r[i]) for r in sample if r[i] is not None)
+    numeric = [bool(sample) and all(_is_number(t) for r in sample if (t := r[i]) is not None)
                for i in range(len(header))]
     yield _line(header, widths, [False] * len(header))
     yield _line(["-" * w for w in widths], widths, numeric)
     for row in cells:
         yield _line(row, widths, numeric)
     del sample, cells
-    for row in rows:
-        texts = [term_text(t) for t in row]
+    for terms in rows:
+        texts = [term_text(t) for t in terms]
         yield _line(texts, widths if width else [max(w, len(t)) for w, t in zip(widths, texts)], numeric)
 
 

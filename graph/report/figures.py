@@ -7,10 +7,13 @@ searchable and selectable in the browser.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
+import operator
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib as mpl
 import networkx as nx
@@ -20,7 +23,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
-from graph.report.counts import Lotka, Ranked
+from graph.report.counts import Lotka
 from graph.report.network import CoauthorNetwork
 
 WIDTH = 7.2  # inches: the page's column at 96 dpi is about 700 px
@@ -30,7 +33,7 @@ OTHER = "#b0b0b0"
 LABELLED_NODES = 12
 LAYOUT_SEED = 0
 LAYOUT_ITERATIONS = 300
-STYLE = {
+STYLE: dict[str, Any] = {
     "svg.hashsalt": "arxiv-kg report", "svg.fonttype": "none", "font.size": 8,
     "axes.titlesize": 9, "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "grid.color": "#e6e6e6", "grid.linewidth": 0.6, "axes.axisbelow": True,
@@ -44,7 +47,7 @@ _ID = re.compile(r'(id="|url\(#|href="#)([^")]+)')
 
 def svg(name: str, draw: Callable[[], Figure]) -> str:
     """Run `draw` under the report's style and return its figure as an inline <svg>."""
-    with mpl.rc_context(STYLE):
+    with mpl.rc_context(STYLE):  # type: ignore[arg-type]  # stubs list only literal keys
         fig = draw()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
@@ -108,7 +111,7 @@ def code_share(periods: Sequence[str], share: Sequence[float | None], unit: str)
     return fig
 
 
-Panel = tuple[str, Ranked, str, str]  # title, rows, x label, value format
+Panel = tuple[str, Sequence[tuple[str, float]], str, str]  # title, rows, x label, value format
 
 
 def ranked_bars(panels: Sequence[Panel]) -> Figure:
@@ -169,7 +172,7 @@ def lotka(law: Lotka) -> Figure:
     n = np.array([k for k, _ in law.distribution], dtype=float)
     authors = np.array([a for _, a in law.distribution], dtype=float)
     ax.loglog(n, authors, "o", ms=3.5, color=BAR, label="observed")
-    if law.exponent is not None:
+    if law.exponent is not None and law.constant is not None:
         ax.loglog(n, law.constant / n ** law.exponent, "-", color=ACCENT,
                   label=f"fitted: authors = {law.constant:,.0f} / n^{law.exponent:.2f}")
         ax.loglog(n, authors[0] / n ** 2, ":", color="#555555",
@@ -242,9 +245,10 @@ def _community_colours(net: CoauthorNetwork) -> list[tuple[Callable[[int], bool]
     for a in net.drawn:
         drawn[a.community] = drawn.get(a.community, 0) + 1
     shown = sorted(drawn, key=lambda c: (-drawn[c], c))[:10]
-    palette = mpl.colormaps["tab10"].colors
-    groups = [((lambda c, s=c: c == s), mpl.colors.to_hex(palette[i]),
-               f"{c} ({drawn[c]} drawn)") for i, c in enumerate(shown)]
+    palette = mpl.colormaps["tab10"].colors  # type: ignore[attr-defined]  # a ListedColormap
+    groups: list[tuple[Callable[[int], bool], str, str]] = [
+        (functools.partial(operator.eq, c), mpl.colors.to_hex(palette[i]), f"{c} ({drawn[c]} drawn)")
+        for i, c in enumerate(shown)]
     rest = sum(drawn[c] for c in drawn if c not in shown)
     if rest:
         groups.append(((lambda c: c not in shown), OTHER, f"other ({rest} drawn)"))

@@ -76,7 +76,7 @@ def coauthor_network(kg_dir: str | Path, filters: Filters, *, top: int = 20,
         drawn=authors(drawn_ids), drawn_edges=_edges_within(proj, drawn_ids))
 
 
-def _top(values: Sequence[float], keys: Sequence[str], n: int) -> list[int]:
+def _top(values: Sequence[float] | np.ndarray, keys: Sequence[str], n: int) -> list[int]:
     """The n best nodes, ties by key: the order of `arxiv-kg authors --by ...`."""
     return heapq.nsmallest(n, range(len(values)), key=lambda i: (-values[i], keys[i]))
 

@@ -33,11 +33,8 @@ class Filters:
 
     def projection(self) -> Projection:
         """The co-author projection's filters (they validate themselves)."""
-        return Projection(**self.projection_args())
-
-    def projection_args(self) -> dict[str, object]:
-        return {"since": self.since, "until": self.until, "category": self.category,
-                "max_authors": self.max_authors}
+        return Projection(since=self.since, until=self.until, category=self.category,
+                          max_authors=self.max_authors)
 
     def active(self) -> bool:
         return any(v is not None for v in (self.since, self.until, self.category))
