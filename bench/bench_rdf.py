@@ -125,12 +125,12 @@ def baseline(kg: Path, sizes: list[int]) -> None:
         chosen = first_subjects(kg, size)
         triples = sum(len(p) for _, p in chosen)
         print(f"\nrdflib baseline on the first {len(chosen):,} subjects ({triples:,} triples):")
-        _, fill, graph = timed("  rdflib Graph filled", lambda: _fill(chosen))
+        _, fill, graph = timed("  rdflib Graph filled", lambda c=chosen: _fill(c))
         for name, renderer in ours.items():
             _, theirs, _ = timed(f"  rdflib serialise {name}",
-                                 lambda: graph.serialize(format=rdflib_formats[name], encoding="utf-8"))
-            _, mine, _ = timed(f"  ours {name}",
-                               lambda: io.BytesIO().write(b"".join(renderer.render(s, p) for s, p in chosen)))
+                                 lambda g=graph, f=rdflib_formats[name]: g.serialize(format=f, encoding="utf-8"))
+            _, mine, _ = timed(f"  ours {name}", lambda r=renderer, c=chosen: io.BytesIO().write(
+                b"".join(r.render(s, p) for s, p in c)))
             print(f"  {name}: rdflib / ours = {theirs / mine:5.1f}x serialising alone, "
                   f"{(fill + theirs) / mine:5.1f}x with filling the Graph "
                   f"({triples / (fill + theirs):,.0f} vs {triples / mine:,.0f} triples/s)")

@@ -13,8 +13,8 @@ copies. About `--renamed` of the author names in a copy get a per-copy suffix wo
 (`Jane Doe Qb`), so authors overlap across copies as they do across years (the real archive has
 ~256k authors for 192k papers); letters, not digits, because a digit in a name is debris that
 the name cleaner works on, and real names almost never have it (0.4% of the dev corpus's
-author tokens take the cleaner's slow path; with `S1` suffixes 43% did). Titles, abstracts, links and categories are kept, so per-record parsing cost and
-triples per paper match real data.
+author tokens take the cleaner's slow path; with `S1` suffixes 43% did). Titles, abstracts,
+links and categories are kept, so per-record parsing cost and triples per paper match real data.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, ContextManager, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import networkx as nx
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 Report = Callable[[int, int], None]  # (done, total)
 # Progress belongs to the caller (the CLI draws it): a factory of report(done, total)
 # callbacks by label, such as arxiv_kg.progress.progress_reports without its quiet flag.
-ProgressFactory = Callable[[str], ContextManager[Report | None]]
+ProgressFactory = Callable[[str], contextlib.AbstractContextManager[Report | None]]
 _REPORT_EVERY = 1000
 
 

@@ -300,7 +300,7 @@ def test_gexf_timeline_papers_by_date_authors_by_first_paper(sample_graph):
 def test_gexf_colours_by_type(sample_graph):
     back = nx.read_gexf(io.BytesIO(write(gexf, sample_graph, color_by="type")), version="1.3")
     colour_of = {}
-    for n, attrs in back.nodes(data=True):
+    for _, attrs in back.nodes(data=True):
         c = attrs["viz"]["color"]
         colour_of.setdefault(attrs["type"], set()).add((c["r"], c["g"], c["b"]))
     assert all(len(cs) == 1 for cs in colour_of.values())

@@ -99,7 +99,7 @@ def test_open_store_without_a_store_is_kg_not_found(tmp_path: Path) -> None:
 
 def test_the_opened_store_is_read_only(small: Path) -> None:
     store = open_store(small)
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="read-write"):
         store.update(f"INSERT DATA {{ <{EX}x> <{EX}y> <{EX}z> }}")
     assert _count(store) == 53
 
