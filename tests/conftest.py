@@ -9,14 +9,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from reference import save_corpus
+from reference import load_corpus, save_corpus
 
 from arxiv_kg.cli import main
 from graph.model.records import Corpus
 from graph.tables.build import write_kg
 from graph.tables.ingest import staged
 from graph.tables.kg import build_graph
-from graph.tables.persist import load_corpus
 
 DATA = Path(__file__).parent / "data"
 

@@ -32,9 +32,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from click.testing import CliRunner
 from conftest import digest, record
+from reference import load_corpus
 
 from arxiv_kg.cli import main
-from graph.tables.persist import load_corpus
 
 MAX_FILE = 1 << 30  # graph.ingest.parse.MAX_FILE; the table also runs against older checkouts
 # What arxiv-kg prints on stderr when all is well; any other line counts as a problem line.

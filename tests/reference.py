@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from itertools import chain
 from pathlib import Path
@@ -19,14 +19,38 @@ from typing import Any
 
 import pyarrow as pa
 
+from graph.analysis.projection import DEFAULT_MAX_PAIRS, Filters, Projection, Tables, project_tables
+from graph.errors import KGNotFound
+from graph.gcpause import paused_gc
 from graph.ingest.identity import FIELD, resolve_names, safe_key_notes
 from graph.ingest.kinds import author_kind
 from graph.ingest.names import author_key, variant_groups
 from graph.ingest.parse import expand_inputs
 from graph.ingest.pipeline import read_file
-from graph.model.records import ACTIONS, Author, Corpus, Note, Notice, Paper, Record, SourceFile
+from graph.model.records import (
+    ACTIONS,
+    Author,
+    Corpus,
+    Link,
+    Note,
+    Notice,
+    Paper,
+    Record,
+    Rejected,
+    SourceFile,
+    VariantGroup,
+)
 from graph.tables import schema as s
-from graph.tables.persist import save_summary, save_variants, write_table
+from graph.tables.persist import (
+    REQUIRED,
+    iso,
+    load_notes,
+    read_table,
+    read_variants,
+    save_summary,
+    save_variants,
+    write_table,
+)
 from graph.tables.staging import CHILDREN
 
 
@@ -220,3 +244,82 @@ def quality_summary(notes: Iterable[Note]) -> dict[str, Any]:
             "rules": {field: {rule: dict(sorted(counts.items())) for rule, counts in sorted(rules.items())}
                       for field, rules in sorted(by_rule.items())}}
 
+
+# --- a KG read back into Python objects, and its co-author projection ----------------------
+
+def load_corpus(kg_dir: str | Path) -> Corpus:
+    """A KG folder's tables read back as a Corpus of Python objects, the shape the reference
+    pipeline holds; raise KGNotFound if the folder is not a KG."""
+    kg = Path(kg_dir)
+    missing = [n for n in REQUIRED if not (kg / n).is_file()]
+    if missing:
+        raise KGNotFound(f"{kg}: no knowledge graph here (missing {', '.join(missing)}); "
+                         f"run `arxiv-kg build --out {kg}` first")
+    with paused_gc():
+        return _load(kg)
+
+
+def _load(kg: Path) -> Corpus:
+    children = {name: _grouped(read_table(kg, name).to_pylist())
+                for name in ("authorships", "categories", "subject_classes", "repositories", "links",
+                             "mentions")}
+    papers = tuple(_paper(d, children) for d in read_table(kg, "papers").to_pylist())
+    authors = {d["key"]: Author(d["key"], d["name"], tuple(d["spellings"]), d["papers"], d["kind"])
+               for d in read_table(kg, "authors").to_pylist()}
+    variants = tuple(VariantGroup(tuple(g["keys"]), g["reason"], g["confidence"])
+                     for g in read_variants(kg))
+    rejected = tuple(Rejected(**r) for r in read_table(kg, "rejected").to_pylist())
+    sources = tuple(SourceFile(**f) for f in read_table(kg, "sources").to_pylist())
+    return Corpus(papers=papers, authors=authors, variants=variants, rejected=rejected,
+                  files=len(sources), records=sum(f.records for f in sources), sources=sources,
+                  notes=load_notes(kg))
+
+
+def _grouped(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["arxiv_id"], []).append(row)
+    return out
+
+
+def _paper(d: dict[str, Any], children: dict[str, dict[str, list[dict[str, Any]]]]) -> Paper:
+    pid = d["arxiv_id"]
+
+    def rows(name: str) -> list[dict[str, Any]]:
+        return children[name].get(pid, [])
+
+    authorships = rows("authorships")
+    return Paper(
+        arxiv_id=pid, version=d["version"], versions=tuple(d["versions"]), title=d["title"],
+        dois=tuple(d["dois"]), primary_category=d["primary_category"],
+        categories=tuple(r["category"] for r in rows("categories")),
+        subject_classes=tuple(f"{r['scheme']}:{r['code']}" for r in rows("subject_classes")),
+        published=iso(d["published"]), updated=iso(d["updated"]),
+        authors=tuple(r["author_key"] for r in authorships), comment=d["comment"],
+        journal_ref=d["journal_ref"], abstract=d["abstract"],
+        repositories=tuple(r["url"] for r in rows("repositories")),
+        links=tuple(Link(r["url"], r["kind"]) for r in rows("links")),
+        mentions=tuple(r["mentioned"] for r in rows("mentions")),
+        sources=tuple(d["sources"]), source=d["source"],
+        author_names=tuple(r["name"] for r in authorships))
+
+
+@dataclass(frozen=True, eq=False)
+class CorpusProjection(Projection):
+    """A projection of a Corpus held in memory, which keeps the papers it used."""
+
+    papers: tuple[Paper, ...] = ()
+
+    def joint_papers(self, a: str, b: str) -> list[Paper]:
+        """Papers (of those used) that both authors signed, in corpus order."""
+        return [p for p in self.papers if a in p.authors and b in p.authors]
+
+
+def project(corpus: Corpus, *, max_pairs: int = DEFAULT_MAX_PAIRS, **filters: Any) -> CorpusProjection:
+    """The analyses' projection of a Corpus held in memory."""
+    tables = corpus_tables(corpus)
+    proj = project_tables(Tables(tables["papers"], tables["authorships"], tables["authors"],
+                                 tables["categories"]), Filters(**filters), max_pairs=max_pairs)
+    used = set(proj.paper_ids.to_pylist())
+    fields = {name: getattr(proj, name) for name in Projection.__dataclass_fields__}
+    return CorpusProjection(**fields, papers=tuple(p for p in corpus.papers if p.arxiv_id in used))

@@ -10,9 +10,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 import rdflib
+from reference import project
 
 import arxiv_kg
-from graph.analysis.projection import project
 from graph.errors import KGNotFound
 from graph.model.records import Corpus
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, digest, record
+from reference import load_corpus
 
 from arxiv_kg.cli import main
 from graph.sample import sample_dir
-from graph.tables.persist import load_corpus
 from graph.tables.schema import TABLES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"

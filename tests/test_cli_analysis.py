@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import project
 
 from arxiv_kg.cli import main
 from arxiv_kg.cmd_analysis import COMMANDS
@@ -26,7 +27,6 @@ from graph.analysis.lookup import (
     fold,
     fold_all,
 )
-from graph.analysis.projection import project
 from graph.model.records import Author, Corpus
 
 FORMATS = ("table", "csv", "json")

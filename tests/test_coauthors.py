@@ -8,18 +8,13 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import project
 
 from graph.analysis import projection
 from graph.analysis.cache import Cache
 from graph.analysis.coauthors import Coauthors, open_coauthors
 from graph.analysis.filters import Filters
-from graph.analysis.projection import (
-    DEFAULT_MAX_AUTHORS,
-    FilterError,
-    Projection,
-    TooManyPairs,
-    project,
-)
+from graph.analysis.projection import DEFAULT_MAX_AUTHORS, FilterError, Projection, TooManyPairs
 from graph.model.records import Author, Corpus, Paper
 
 

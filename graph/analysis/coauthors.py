@@ -23,7 +23,6 @@ from graph.analysis.cache import Cache, entry_key
 from graph.analysis.filters import Filters
 from graph.analysis.projection import (
     DEFAULT_MAX_PAIRS,
-    CorpusProjection,
     Projection,
     Tables,
     project_tables,
@@ -308,12 +307,7 @@ class Coauthors:
         """For each step of the chain, the first joint paper (arXiv ID, title) of that author
         and the next one, among the papers used; None after the last."""
         keys = [self.projection.keys[i] for i in chain]
-        if isinstance(self.projection, CorpusProjection):
-            firsts = [self.projection.joint_papers(a, b)[:1] for a, b in zip(keys, keys[1:])]
-            found = [(p[0].arxiv_id, p[0].title) if p else None for p in firsts]
-        else:
-            found = self._joint_from_tables(keys)
-        return found + [None] if chain else []
+        return self._joint_from_tables(keys) + [None] if chain else []
 
     def _joint_from_tables(self, keys: list[str]) -> list[tuple[str, str] | None]:
         if len(keys) < 2 or self.kg_dir is None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -37,14 +37,13 @@ import pyarrow.compute as pc
 from graph.analysis.arrays import run_offsets, unique, unique_counts, unique_inverse
 from graph.analysis.filters import COUNTINGS, DEFAULT_MAX_AUTHORS, FilterError, Filters
 from graph.errors import ArxivKGError
-from graph.model.records import Corpus, Paper
 
 if TYPE_CHECKING:
     import igraph as ig
     import networkx as nx
 
 __all__ = ["COUNTINGS", "DEFAULT_MAX_AUTHORS", "DEFAULT_MAX_PAIRS", "FilterError", "Filters",
-           "Projection", "CorpusProjection", "Tables", "TooManyPairs", "project", "project_tables"]
+           "Projection", "Tables", "TooManyPairs", "project_tables"]
 
 # Pair instances (sum of n(n-1)/2 over the papers used) above which a projection is refused.
 # Memory stays bounded by the blocks whatever the count; the bound is about time (about a
@@ -156,47 +155,6 @@ def igraph_of(n: int, sources: np.ndarray, targets: np.ndarray, **edge_attribute
     for name, values in edge_attributes.items():
         g.es[name] = values
     return g
-
-
-@dataclass(frozen=True, eq=False)
-class CorpusProjection(Projection):
-    """A projection of a Corpus held in memory, which keeps the papers it used."""
-
-    papers: tuple[Paper, ...] = ()
-
-    def joint_papers(self, a: str, b: str) -> list[Paper]:
-        """Papers (of those used) that both authors signed, in corpus order."""
-        return [p for p in self.papers if a in p.authors and b in p.authors]
-
-
-def project(corpus: Corpus, *, max_pairs: int = DEFAULT_MAX_PAIRS, **filters: Any
-            ) -> CorpusProjection:
-    """Project a Corpus held in memory onto its authors (the exporters' entry point)."""
-    proj = project_tables(corpus_tables(corpus), Filters(**filters), max_pairs=max_pairs)
-    used = set(proj.paper_ids.to_pylist())
-    fields = {name: getattr(proj, name) for name in Projection.__dataclass_fields__}
-    return CorpusProjection(**fields, papers=tuple(p for p in corpus.papers if p.arxiv_id in used))
-
-
-def corpus_tables(corpus: Corpus) -> Tables:
-    papers = corpus.papers
-    stamps = pa.array([p.published for p in papers], pa.string()).cast(pa.timestamp("us", "UTC"))
-    return Tables(
-        papers=pa.table({"arxiv_id": [p.arxiv_id for p in papers], "published": stamps,
-                         "primary_category": [p.primary_category for p in papers]}),
-        authorships=pa.table({"arxiv_id": [p.arxiv_id for p in papers for _ in p.authors],
-                              "author_key": [k for p in papers for k in p.authors]},
-                             schema=_AUTHORSHIPS),
-        authors=pa.table({"key": list(corpus.authors), "name": [a.name for a in corpus.authors.values()],
-                          "kind": [a.kind for a in corpus.authors.values()]}, schema=_AUTHORS),
-        categories=pa.table({"arxiv_id": [p.arxiv_id for p in papers for _ in p.categories],
-                             "category": [c for p in papers for c in p.categories]},
-                            schema=_CATEGORIES))
-
-
-_AUTHORSHIPS = pa.schema([("arxiv_id", pa.string()), ("author_key", pa.string())])
-_AUTHORS = pa.schema([("key", pa.string()), ("name", pa.string()), ("kind", pa.string())])
-_CATEGORIES = pa.schema([("arxiv_id", pa.string()), ("category", pa.string())])
 
 
 def project_tables(tables: Tables, filters: Filters, *, max_pairs: int = DEFAULT_MAX_PAIRS

@@ -7,8 +7,7 @@ Layout of a KG folder (default ``out/``):
                    [{"keys": [...], "reason": "accents", "confidence": "high"}, ...]
   summary.json     counts (see graph.tables.summary), written by save_summary
 
-graph.tables.build writes them from the ingest's staging files; load_corpus reads them back as
-a Corpus of Python objects for the steps that still want one. Every file is written
+graph.tables.build writes them from the ingest's staging files. Every file is written
 atomically, with fixed row-group sizes and compression, so that the same rows give
 byte-identical files.
 """
@@ -25,8 +24,7 @@ import pyarrow.parquet as pq
 
 from graph.errors import KGNotFound
 from graph.fsutil import atomic_write
-from graph.gcpause import paused_gc
-from graph.model.records import Author, Corpus, Link, Note, Paper, Rejected, SourceFile, VariantGroup
+from graph.model.records import Note, VariantGroup
 from graph.tables import schema as s
 
 VARIANTS = "variants.json"
@@ -111,65 +109,9 @@ def _damaged(path: Path, kg_dir: str | Path, reason: str) -> KGNotFound:
                       f"the knowledge graph with `arxiv-kg build <digests> --out {kg_dir}`")
 
 
-def load_corpus(kg_dir: str | Path) -> Corpus:
-    """Read back what save_corpus wrote; raise KGNotFound if the folder is not a KG."""
-    kg = Path(kg_dir)
-    missing = [n for n in REQUIRED if not (kg / n).is_file()]
-    if missing:
-        raise KGNotFound(f"{kg}: no knowledge graph here (missing {', '.join(missing)}); "
-                         f"run `arxiv-kg build --out {kg}` first")
-    with paused_gc():
-        return _load(kg)
-
-
-def _load(kg: Path) -> Corpus:
-    children = {name: _grouped(read_table(kg, name).to_pylist())
-                for name in ("authorships", "categories", "subject_classes", "repositories", "links",
-                             "mentions")}
-    papers = tuple(_paper(d, children) for d in read_table(kg, "papers").to_pylist())
-    authors = {d["key"]: Author(d["key"], d["name"], tuple(d["spellings"]), d["papers"], d["kind"])
-               for d in read_table(kg, "authors").to_pylist()}
-    variants = tuple(VariantGroup(tuple(g["keys"]), g["reason"], g["confidence"])
-                     for g in read_variants(kg))
-    rejected = tuple(Rejected(**r) for r in read_table(kg, "rejected").to_pylist())
-    sources = tuple(SourceFile(**f) for f in read_table(kg, "sources").to_pylist())
-    return Corpus(papers=papers, authors=authors, variants=variants, rejected=rejected,
-                  files=len(sources), records=sum(f.records for f in sources), sources=sources,
-                  notes=load_notes(kg))
-
-
 def load_notes(kg_dir: str | Path) -> tuple[Note, ...]:
     """The quality table as Notes, in its order."""
     return tuple(Note(**n) for n in read_table(kg_dir, "quality").to_pylist())
-
-
-def _grouped(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        out.setdefault(row["arxiv_id"], []).append(row)
-    return out
-
-
-def _paper(d: dict[str, Any], children: dict[str, dict[str, list[dict[str, Any]]]]) -> Paper:
-    pid = d["arxiv_id"]
-
-    def rows(name: str) -> list[dict[str, Any]]:
-        return children[name].get(pid, [])
-
-    authorships = rows("authorships")
-    return Paper(
-        arxiv_id=pid, version=d["version"], versions=tuple(d["versions"]), title=d["title"],
-        dois=tuple(d["dois"]), primary_category=d["primary_category"],
-        categories=tuple(r["category"] for r in rows("categories")),
-        subject_classes=tuple(f"{r['scheme']}:{r['code']}" for r in rows("subject_classes")),
-        published=iso(d["published"]), updated=iso(d["updated"]),
-        authors=tuple(r["author_key"] for r in authorships), comment=d["comment"],
-        journal_ref=d["journal_ref"], abstract=d["abstract"],
-        repositories=tuple(r["url"] for r in rows("repositories")),
-        links=tuple(Link(r["url"], r["kind"]) for r in rows("links")),
-        mentions=tuple(r["mentioned"] for r in rows("mentions")),
-        sources=tuple(d["sources"]), source=d["source"],
-        author_names=tuple(r["name"] for r in authorships))
 
 
 def _write_json(path: Path, obj: Any) -> None:
