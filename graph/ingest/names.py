@@ -36,8 +36,10 @@ def clean_authors(field: str) -> tuple[tuple[str, ...], tuple[Change, ...]]:
             names[-1] = f"{names[-1]} {token}"
             continue
         found, made = clean_token(token, after_name)
-        names.extend(_space_initials(name) if "." in name else name for name in found)
-        changes.extend(made)
+        for name in found:
+            names.append(_space_initials(name) if "." in name else name)
+        if made:
+            changes.extend(made)
         after_name = " " in token
     return tuple(names), tuple(changes)
 
