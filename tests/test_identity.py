@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import digest, record
 from reference import corpus_tables, load_corpus, read_corpus
 
 from arxiv_kg.cli import main
-from graph.ingest.identity import resolve_names
+from graph.ingest.identity import _may_recut, list_flags, may_recut, resolve_names
 from graph.ingest.names import author_key
 from graph.tables.quality import debris, twin_pairs, unlisted
 
@@ -145,3 +147,22 @@ def test_doctor_on_a_folder_that_is_no_kg(tmp_path, runner):
 
 def test_organisation_keys_for_person_rankings(debris_folder):
     assert read_corpus([str(debris_folder)]).organisation_keys() == frozenset({"adni"})
+
+
+_NAMES = st.lists(st.one_of(st.text(alphabet="aAzZéÉß .-\n", max_size=12),
+                            st.sampled_from(["Jane Doe", "JaneDoe", "Doe", "the ADNI", "NVIDIA", "Jane doe",
+                                             "A B C D", "Byung-ilLee", "Jane Doe"])),
+                  min_size=1, max_size=5).map(tuple)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAMES)
+def test_property_may_recut_is_any_name_that_may_be_recut(names):
+    """may_recut's one search over the joined list agrees with testing each name alone."""
+    assert may_recut(names) == any(map(_may_recut, names))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_NAMES)
+def test_property_list_flags_given_the_keys_flags_what_it_finds_alone(names):
+    assert list_flags(names, [author_key(n) for n in names]) == list_flags(names)

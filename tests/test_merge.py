@@ -111,3 +111,10 @@ def _abbreviates(full: str, initials: list[str], surname: str) -> bool:
                                 "yu wang", "madonna", "j.", "x y z", "xy z", "josmith"])))
 def test_variant_groups_agree_with_comparing_every_pair(keys):
     assert tuple(g.keys for g in variant_groups(keys)) == naive_variant_groups(sorted(keys))
+
+
+@given(st.one_of(st.text(max_size=20),
+                 st.text(alphabet="abcé ._-'’`0123456789İ", max_size=20)))
+def test_property_twin_key_is_the_key_without_accents_and_non_word_characters(key):
+    """twin_key's fast path for ASCII keys gives what its definition gives on any string."""
+    assert twin_key(key) == re.sub(r"[\W_]+", "", strip_accents(key))

@@ -65,6 +65,7 @@ _DEGREE_TAIL = re.compile(r",? (?:Ph\. ?D\.?|PhD|DPhil|M\. ?Sc\.?|MSc|B\. ?Sc\.?
                           r"MPH|FRCR|FRCS)$")
 _DEGREES_ONLY = re.compile(rf"^(?:(?:{_DEGREES}|{_INITIAL_LIKE_DEGREES})[ ,]*)+$")
 _SURE_DEGREE = re.compile(rf"(?:^| )(?:{_DEGREES})(?: |$)")
+_DEGREE_INITIALS = frozenset("PDMBF")  # every degree above starts with one of these
 _MARKS = "*†‡§¶|?+#^¹²³⁴⁵⁶⁷⁸⁹⁰"
 # After a word of two letters or more: "S1" ending a name is a label, not Doe's footnote mark.
 _MARKER_TAIL = re.compile(rf"(?:(?<=[^\W\d_]{{2}})|(?<=\.)) ?[\d{re.escape(_MARKS)}][\d,{re.escape(_MARKS)}]*$")
@@ -99,9 +100,10 @@ def clean_token(token: str, after_name: bool = False) -> tuple[tuple[str, ...], 
     "M. D." after it is a degree, not a person's initials. Organisations keep their digits,
     periods and words (``Team 1``, ``Google Inc.``).
     """
-    changes: Changes = []
     if _plain(token):
-        return (() if _drop(token, after_name, changes, token) else (token,)), tuple(changes)
+        dropped = _drop_plain(token, after_name)
+        return ((), (dropped,)) if dropped else ((token,), ())
+    changes: Changes = []
     name = _text_rules(token, changes)
     if _drop(name, after_name, changes, token):
         return (), tuple(changes)
@@ -191,6 +193,18 @@ def _drop(name: str, after_name: bool, changes: Changes, token: str) -> bool:
         changes.append(Change("rejected", "affiliation fragment", token, ""))
         return True
     return False
+
+
+def _drop_plain(token: str, after_name: bool) -> Change | None:
+    """What _drop records for a plain token (see _plain), running only the checks such a
+    token can fail: it has a letter, and "etal" is its only spelling of et al."""
+    if len(token) == 4 and _ET_AL.fullmatch(token):
+        return Change("rejected", "et al.", token, "")
+    if token[0] in _DEGREE_INITIALS and _DEGREES_ONLY.match(token) and (after_name or _SURE_DEGREE.search(token)):
+        return Change("rejected", "dotted degree", token, "")
+    if is_affiliation(token):
+        return Change("rejected", "affiliation fragment", token, "")
+    return None
 
 
 def _split_and(name: str, changes: Changes) -> list[str]:

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from graph.ingest.kinds import is_organisation
 from graph.ingest.names import author_key
 from graph.model.records import Change, Note
 
 _CASE_CHANGE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-Z])")
+_CASE_PAIR = re.compile(r"[a-zà-ÿ][A-Z]")  # found where _CASE_CHANGE is, without lookarounds
 # "McDonald", "MacLean", "DiSpirito", "DuMont", "LeCun", "AlZoubi", "BenTaieb": one word.
 _CAMEL_PREFIXES = frozenset({"mc", "mac", "de", "di", "du", "da", "le", "la", "van", "von", "al",
                              "el", "ben", "bin", "abu", "dal", "del", "della", "st", "o", "fitz"})
@@ -57,20 +58,28 @@ def recut(names: tuple[str, ...], known: Mapping[str, int]) -> tuple[tuple[str, 
     return out, changes
 
 
-def list_flags(names: tuple[str, ...]) -> tuple[Change, ...]:
-    """What one author list shows alone, flagged in place: a key listed twice, organisations."""
+def list_flags(names: tuple[str, ...], keys: Sequence[str] | None = None) -> tuple[Change, ...]:
+    """What one author list shows alone, flagged in place: a key listed twice, organisations.
+    `keys`, the names' author keys, when the caller has them."""
     flags: list[Change] = []
-    keys = [author_key(name) for name in names]
+    keys = keys if keys is not None else [author_key(name) for name in names]
     if len(set(keys)) < len(keys):
         flags.extend(Change("flagged", "listed twice", name, name)
                      for i, (name, key) in enumerate(zip(names, keys)) if key in keys[:i])
-    flags.extend(Change("flagged", "organisation", name, name) for name in names if is_organisation(name))
+    if any(map(is_organisation, names)):  # most lists have none: no generator for them
+        flags.extend(Change("flagged", "organisation", name, name) for name in names if is_organisation(name))
     return tuple(flags)
 
 
-def may_recut(names: Iterable[str]) -> bool:
-    """False for a list no corpus-wide rule can change (the common case, tested cheaply)."""
-    return any(map(_may_recut, names))
+def may_recut(names: Sequence[str]) -> bool:
+    """False for a list no corpus-wide rule can change (the common case, tested cheaply):
+    any(map(_may_recut, names)), with one search for a case change over the whole list."""
+    for name in names:
+        spaces = name.count(" ")
+        if spaces == 0 or spaces + 1 >= _MIN_JOINED_WORDS:
+            return True
+    # A newline is in neither class of _CASE_PAIR: no pair spans two names.
+    return _CASE_PAIR.search("\n".join(names)) is not None
 
 
 def _may_recut(name: str) -> bool:

@@ -26,6 +26,7 @@ _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&-]{2,}$")
 _AFFILIATION = re.compile(
     r"^(?:Dept\.?|Department|School|Faculty|College|University|Institute|Laboratory|Centre|Center|"
     r"Hospital|Division)\s+(?:of|for)\b|\b(?:University|Universit[àäé]t?|Hospital)\b")
+_AFFILIATION_INITIALS = frozenset("DSFCUILH")  # of the words that may start an affiliation
 # Country names that are also given names or surnames: never taken for a fragment alone.
 _NAMELIKE_COUNTRIES = frozenset({"chad", "georgia", "jordan", "israel", "mali", "jersey", "guam",
                                  "niger", "malta", "peru", "togo", "oman", "cuba", "india"})
@@ -55,7 +56,12 @@ def is_organisation(name: str) -> bool:
 @functools.lru_cache(maxsize=1 << 18)
 def is_affiliation(name: str) -> bool:
     """True for a place or department cut from an address: never an author."""
-    return name.casefold() in _places() or bool(_AFFILIATION.search(name))
+    return name.casefold() in _places() or _may_be_department(name) and bool(_AFFILIATION.search(name))
+
+
+def _may_be_department(name: str) -> bool:
+    """False when _AFFILIATION cannot match: no word it looks for starts the name or is in it."""
+    return name[:1] in _AFFILIATION_INITIALS or "Universit" in name or "Hospital" in name
 
 
 def author_kind(name: str) -> str:

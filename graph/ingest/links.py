@@ -234,9 +234,13 @@ def extract_noted(text: str) -> tuple[Extracted, tuple[Change, ...]]:
 
 def _needs_repair(lowered: str) -> bool:
     """True if a repair in _REPAIRS or a line-wrap rejoin may apply (most texts need none)."""
-    if "github.co/" in lowered or "_ " in lowered and "github.com/" in lowered:
+    # Two substring tests rule out almost every text; each costs less than one regex scan.
+    if "github.co" in lowered and ("github.co/" in lowered or "_ " in lowered and "github.com/" in lowered):
         return True
-    for m in _SCHEME_CANDIDATE.finditer(lowered):
+    start = lowered.find("ttp")  # where the first scheme candidate can be
+    if start < 0:
+        return False
+    for m in _SCHEME_CANDIDATE.finditer(lowered, start):
         start, end = m.start(), m.end()
         if start == 0 or lowered[start - 1] != "h" or start >= 2 and lowered[start - 2].isalnum():
             return True  # "ttps://", or glued to what comes before

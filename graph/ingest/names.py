@@ -36,8 +36,10 @@ def clean_authors(field: str) -> tuple[tuple[str, ...], tuple[Change, ...]]:
             names[-1] = f"{names[-1]} {token}"
             continue
         found, made = clean_token(token, after_name)
-        names.extend(_space_initials(name) if "." in name else name for name in found)
-        changes.extend(made)
+        for name in found:
+            names.append(_space_initials(name) if "." in name else name)
+        if made:
+            changes.extend(made)
         after_name = " " in token
     return tuple(names), tuple(changes)
 
@@ -102,7 +104,12 @@ _NOT_WORD = re.compile(r"[\W_]+")
 def twin_key(key: str) -> str:
     """Two keys are split twins when they differ only in spacing, punctuation, case or accents:
     when this key, with all of those folded away (every fold of _TWIN_FEATURES), is the same."""
-    return _NOT_WORD.sub("", strip_accents(key))
+    folded = strip_accents(key)
+    if folded.isascii():  # most keys: deleting their few separators beats the regex
+        squeezed = folded.replace(" ", "").replace(".", "").replace("-", "").replace("'", "")
+        if squeezed.isalnum():  # on ASCII, what \w holds but "_"
+            return squeezed
+    return _NOT_WORD.sub("", folded)
 
 
 def variant_groups(keys: Iterable[str], names: Mapping[str, str] | None = None) -> tuple[VariantGroup, ...]:

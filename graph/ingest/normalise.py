@@ -75,6 +75,8 @@ def _record(raw: RawRecord) -> Record:
 
 
 def _notes(raw: RawRecord, *fields: tuple[str, tuple[Change, ...]]) -> tuple[Note, ...]:
+    if not any(changes for _, changes in fields):  # most records: nothing was cleaned
+        return ()
     return tuple(Note.of(raw.file, raw.line, field, c) for field, changes in fields for c in changes)
 
 

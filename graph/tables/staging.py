@@ -93,7 +93,7 @@ def record_batch(records: Sequence[tuple[int, Record]]) -> pa.RecordBatch:
     names = [r.author_names for _, r in records]
     arrays["notes"] = _children(RECORDS.field("notes").type, (map(_note_row, r.notes) for _, r in records))
     arrays["flags"] = _children(RECORDS.field("flags").type,
-                                (map(flag_row, list_flags(n)) for n in names))
+                                (map(flag_row, list_flags(n, p.authors)) for n, p in zip(names, papers)))
     arrays["recut"] = pa.array(list(map(may_recut, names)), pa.bool_())
     return pa.RecordBatch.from_arrays([arrays[f.name] for f in RECORDS], schema=RECORDS)
 
