@@ -9,7 +9,7 @@ import click
 # command runs (click's lazy-loading pattern): importing all of them, igraph and networkx's
 # algorithms included, took 0.4 s before `arxiv-kg build` could start.
 LAZY_COMMANDS = {
-    "build": "arxiv_kg.cmd_build",
+    "build": "arxiv_kg.cmd_build", "update": "arxiv_kg.cmd_update", "info": "arxiv_kg.cmd_info",
     "authors": "arxiv_kg.cmd_analysis", "components": "arxiv_kg.cmd_analysis",
     "stats": "arxiv_kg.cmd_analysis", "coauthors": "arxiv_kg.cmd_analysis",
     "path": "arxiv_kg.cmd_analysis",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from conftest import current
 from click.testing import CliRunner
 
 from arxiv_kg.cli import main
@@ -110,7 +111,7 @@ def filtered(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     for f in sample_kg.iterdir():
         if f.is_file():
             (kg / f.name).write_bytes(f.read_bytes())
-    summary = json.loads((sample_kg / "summary.json").read_text())
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
     (kg / "summary.json").write_text(json.dumps({**summary, "quality": QUALITY}))
     write_table(pa.Table.from_pylist(REJECTED, schema=REJECTED_TABLE.schema),
                 kg / REJECTED_TABLE.file)
@@ -146,7 +147,7 @@ def test_page_is_self_contained_and_small(report: Path) -> None:
 
 
 def test_overview_matches_summary_json(report: Path, sample_kg: Path) -> None:
-    summary = json.loads((sample_kg / "summary.json").read_text())
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
     keys = parsed(report.read_text(encoding="utf-8")).keys
     for key in ("files", "records", "papers", "authors", "categories", "repositories", "links"):
         assert number(keys[key]) == summary[key], key
@@ -187,15 +188,15 @@ def test_filters_are_stated_and_select_the_projections_papers(filtered: str,
 def test_selection_follows_the_projections_date_rules(sample_kg: Path, sample_corpus: Corpus,
                                                        since: str | None,
                                                        until: str | None) -> None:
-    sel = select(sample_kg, Filters(since=since, until=until, max_authors=0))
+    sel = select(current(sample_kg), Filters(since=since, until=until, max_authors=0))
     proj = project(sample_corpus, since=since, until=until, max_authors=0)
     assert sorted(sel.papers["arxiv_id"].to_pylist()) == sorted(p.arxiv_id for p in proj.papers)
 
 
 def test_a_short_range_is_shown_per_month(sample_kg: Path) -> None:
-    sel = select(sample_kg, Filters(since="2021", until="2026"))
+    sel = select(current(sample_kg), Filters(since="2021", until="2026"))
     assert sel.unit == "year" and sel.periods[0] == "2021" and sel.periods[-1] == "2026"
-    sel = select(sample_kg, Filters(since="2021", until="2021"))
+    sel = select(current(sample_kg), Filters(since="2021", until="2021"))
     assert sel.unit == "month" and sel.periods == ("2021-05",)
 
 
