@@ -16,7 +16,29 @@ LAZY_COMMANDS = {
     "export": "arxiv_kg.cmd_export",
     "query": "arxiv_kg.cmd_sparql", "serve": "arxiv_kg.cmd_sparql",
     "report": "arxiv_kg.cmd_report",
+    "doctor": "arxiv_kg.cmd_doctor",
 }
+
+
+# What `arxiv-kg --help` lists, without importing every command (2.7 s with the report's
+# matplotlib and the analyses' igraph); tests/test_build_cli.py keeps it equal to the commands'
+# own short help.
+SHORT_HELP = {
+    "build": "Parse digest files or folders (recursively, *.md; - for stdin) into a knowledge graph.",
+    "update": "Add the new and changed digest files under a KG's inputs, reading only those.",
+    "info": "Show the KG's current generation: inputs, counts, store, exports, last change.",
+    "authors": "Rank authors by a measure of the co-author network.",
+    "components": "Connected components of the co-author network: the giant component and the sizes.",
+    "stats": "Network-level figures: size, density, clustering, assortativity, components, path lengths of the...",
+    "coauthors": "The ego network of an author: co-authors up to --depth steps away.",
+    "path": "Collaboration distance between two authors and one shortest chain of joint papers.",
+    "export": "Write the knowledge graph (or the co-author network) as FORMAT.",
+    "query": "Run a read-only SPARQL query against the knowledge graph's store.",
+    "serve": "Serve the knowledge graph as a read-only SPARQL 1.1 endpoint.",
+    "report": "Write one self-contained HTML report of the KG: production, authors, collaboration, categories,...",
+    "doctor": "List the values a build cleaned, merged, flagged or rejected, rule by rule, with examples and the...",
+}
+SHORT_HELP_LIMIT = 100
 
 
 class LazyGroup(click.Group):
@@ -28,6 +50,11 @@ class LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)
         module = importlib.import_module(LAZY_COMMANDS[cmd_name])
         return next(c for c in module.COMMANDS if c.name == cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP[name]) for name in sorted(LAZY_COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -39,6 +39,9 @@ def _filter_options(fn: Callable) -> Callable:
         click.option("--until", metavar="DATE", help="Only papers published on or before DATE."),
         click.option("--min-papers", type=click.IntRange(min=1), default=1, show_default=True,
                      help="Only authors with at least this many papers (after the filters)."),
+        click.option("--include-organisations", is_flag=True,
+                     help="Keep teams, consortia and companies that sign papers as nodes "
+                     "(left out by default: rankings are of people)."),
         click.option("--k", "k", type=click.IntRange(min=0), default=None,
                      help=f"Sources sampled for betweenness, closeness and path lengths "
                      f"(default: exact up to {metrics.EXACT_MAX_NODES:,} nodes, else "
@@ -66,14 +69,16 @@ def _command(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(kg_dir: str, fmt: str, quiet: bool, no_cache: bool, max_pairs: int,
                 counting: str, max_authors: int, category: str | None, primary_only: bool,
-                since: str | None, until: str | None, min_papers: int, **options):
+                since: str | None, until: str | None, min_papers: int,
+                include_organisations: bool, **options):
         say = functools.partial(warn, quiet=quiet)
         hooks = metrics.Hooks(notice=say, progress=functools.partial(progress_reports,
                                                                      quiet=quiet))
         kg = KG(kg_dir, cache=not no_cache, warn=say, hooks=hooks)
         net = kg.coauthors(max_pairs=max_pairs, counting=counting, max_authors=max_authors,
                            category=category, primary_only=primary_only, since=since,
-                           until=until, min_papers=min_papers)
+                           until=until, min_papers=min_papers,
+                           include_organisations=include_organisations)
         for line in reports.warnings_for(net.projection):
             say(line)
         report = fn(net, **options)
@@ -116,6 +121,7 @@ def authors(net: Coauthors, top: int, by: str, columns: tuple[str, ...] | None, 
     \b
     Example:
       arxiv-kg authors --top 10 --by betweenness
+      arxiv-kg authors --top 10 --include-organisations   # teams and consortia too
       arxiv-kg authors --columns all --counting fractional --since 2020 --format csv > a.csv
     """
     return reports.authors(net, top=top, by=by, columns=columns, k=k, seed=seed)

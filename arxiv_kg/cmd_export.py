@@ -106,7 +106,7 @@ def export(fmt: str, kg_dir: str, output: str | None, kind: str, base_iri: str, 
 
     if output is None:  # into the KG: a new generation, with this export fresh
         done = export_into(kg_dir, ExportSpec(kind, exporter), prepare, wait=wait)
-        target = Path(kg_dir) / CURRENT / done.exports[0]
+        target = Path(kg_dir) / done.exports[0]  # the folder's link through `current`
         size = (done.path / done.exports[0]).stat().st_size
     else:
         generation = open_kg(kg_dir)  # held while the export is written

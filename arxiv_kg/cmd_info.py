@@ -15,8 +15,9 @@ from graph.generations import KGCorrupt, kg_folder, open_kg, verify
                    "every command already checks sizes).")
 @domain_errors
 def info(kg_dir: str, full: bool) -> None:
-    """The KG's current generation: its inputs, counts, store, exports (fresh or stale) and
-    what the last update changed.
+    """Show the KG's current generation: inputs, counts, store, exports, last change.
+
+    Exports are listed fresh or stale.
 
     \b
     Example:

@@ -28,8 +28,10 @@ from graph.tables.summary import human_summary
 @domain_errors
 def update(kg_dir: str, inputs: tuple[str, ...], exports: bool, full: bool, jobs: int, wait: bool,
            quiet: bool) -> None:
-    """Bring a KG up to date with the files under its inputs: the folders and files it was
-    built from, and any INPUT given here (added to them for good).
+    """Add the new and changed digest files under a KG's inputs, reading only those.
+
+    The inputs are the folders and files the KG was built from, and any INPUT given here
+    (added to them for good).
 
     Only new and changed files are read (a file whose size and time are unchanged is not
     even hashed); their records are merged by the build's own rules, so the result is what

@@ -142,7 +142,7 @@ def _remove_flat_layout(kg: Path) -> None:
     names = {*(t.file for t in TABLES.values()), "summary.json", "variants.json", VOCAB,
              *(f"{kind}.{e.extension}" for kind in ("kg", "coauthors") for e in EXPORTERS.values())}
     for entry in kg.iterdir():
-        if entry.name in names and entry.is_file():
+        if entry.name in names and entry.is_file() and not entry.is_symlink():
             entry.unlink()
         elif entry.name in (STORE_DIR, "cache") and entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
@@ -280,6 +280,9 @@ def export_into(kg_dir: str | Path, spec: ExportSpec,
     """A generation like the current one plus a fresh `spec` export (the other files are
     linked, not copied); `prepare(generation folder)` gives what the exporter writes from,
     and its options."""
+    if not (Path(kg_dir) / CURRENT).is_symlink():  # before `writing` makes the folder
+        raise KGNotFound(f"{kg_dir}: no knowledge graph here; run `arxiv-kg build <digests> "
+                         f"--out {kg_dir}` first")
     with writing(kg_dir, wait=wait) as draft:
         base = draft.base
         if base is None:

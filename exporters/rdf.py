@@ -5,13 +5,11 @@ which spreads that work over the machine's cores.
 The subjects are streamed from the KG folder's tables (graph.rdf.subjects), so an RDF exporter
 takes the KG folder where the graph exporters take a networkx graph.
 
-How the work is spread (`write_rdf_files`): computing the subjects costs about as much as
-rendering one syntax, and loading the store (pyoxigraph's bulk load) costs more than all the
-rendering together. So the store is loaded in a child process (graph.rdf.load.StoreLoader),
-fed the N-Triples of the main pass, and takes a core of its own; the syntaxes share the cores
-left, each group of them in a process that streams the subjects itself. On two cores with the
-store, every syntax is rendered in the main pass; without it, Turtle and N-Triples are written
-by two processes at once.
+How the work is spread (`write_rdf_files`): the main pass computes the subjects and renders
+the N-Triples once; loading the store (pyoxigraph's bulk load, the costliest step) runs in a
+child process (graph.rdf.load.StoreLoader) and Turtle is regrouped from the same N-Triples by
+pyoxigraph in another (graph.rdf.reserialise), both fed by the main pass. Syntaxes rendered in
+Python (JSON-LD) share the cores left, each group in a process that streams the subjects itself.
 """
 from __future__ import annotations
 
@@ -34,14 +32,26 @@ from graph.rdf.subjects import subjects
 _FLUSH_BYTES = 1 << 20  # write in ~1 MB pieces: few syscalls, bounded memory
 
 
+class Converter(Protocol):
+    """Takes the N-Triples of the pass and writes another syntax from them (close() to finish)."""
+
+    def write(self, data: bytes, /) -> object: ...
+    def close(self) -> None: ...
+    def abort(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Renderer:
-    """One RDF syntax: a header, one chunk of bytes per subject, a footer."""
+    """One RDF syntax: a header, one chunk of bytes per subject, a footer; or, with
+    `from_ntriples`, a converter fed the pass's N-Triples (rendered once for all who need them)."""
 
     label: str
     header: bytes
     render: Callable[[str, list[rdf.Pair]], bytes]
     footer: bytes = b""
+    from_ntriples: Callable[[BinaryIO], Converter] | None = None
+    # The same conversion from a finished N-Triples file (path, output), done after the pass.
+    from_ntriples_file: Callable[[str, BinaryIO], None] | None = None
 
 
 RendererFactory = Callable[[ExportOptions], Renderer]
@@ -80,14 +90,43 @@ def write_rdf(kg_dir: str | Path, outputs: Sequence[tuple[BinaryIO, Renderer]],
     `store`, if given, receives the N-Triples (rendered once, shared with an N-Triples output)."""
     from exporters import ntriples  # the N-Triples exporter is built on this module
 
-    targets = [(renderer, [fh]) for fh, renderer in outputs]
-    if store is not None:
-        nt = next((sinks for renderer, sinks in targets if renderer.label == ntriples.LABEL), None)
-        if nt is None:
-            targets.append((ntriples.renderer(options), [store]))
-        else:
-            nt.append(store)
-    label = " + ".join(renderer.label for renderer, _ in targets)
+    with contextlib.ExitStack() as stack:
+        targets: list[tuple[Renderer, list[Sink]]] = []
+        nt_sinks: list[Sink] = [store] if store is not None else []
+        converters: list[Converter] = []
+        nt_file = next((fh.name for fh, r in outputs if r.label == ntriples.LABEL
+                        and isinstance(getattr(fh, "name", None), str)), None)
+        later: list[tuple[BinaryIO, Renderer]] = []
+        for fh, renderer in outputs:
+            if nt_file is not None and renderer.from_ntriples_file is not None:
+                # Converted from the N-Triples file once the pass is over: on two cores the
+                # pass and the store's loader keep both busy until then.
+                later.append((fh, renderer))
+            elif renderer.from_ntriples is not None:
+                converter = renderer.from_ntriples(fh)
+                stack.callback(converter.abort)  # undone below once it closed cleanly
+                converters.append(converter)
+                nt_sinks.append(converter)
+            elif renderer.label == ntriples.LABEL:
+                nt_sinks.append(fh)
+            else:
+                targets.append((renderer, [fh]))
+        if nt_sinks:
+            targets.append((ntriples.renderer(options), nt_sinks))
+        label = " + ".join(r.label for _, r in outputs) + (" + SPARQL store" if store else "")
+        _render(kg_dir, targets, options, label)
+        for converter in converters:
+            converter.close()
+        stack.pop_all()
+    for fh, renderer in later:
+        for out, r in outputs:
+            if r.label == ntriples.LABEL:
+                out.flush()
+        renderer.from_ntriples_file(nt_file, fh)  # type: ignore[misc, arg-type]
+
+
+def _render(kg_dir: str | Path, targets: list[tuple[Renderer, list[Sink]]], options: ExportOptions,
+            label: str) -> None:
     sinks = [_Output(renderer, fhs) for renderer, fhs in targets]
     with options.progress(label) if options.progress else contextlib.nullcontext() as report:
         for subject, pairs in subjects(kg_dir, options.base_iri, report):
@@ -160,9 +199,16 @@ def _cores() -> int:
 
 def _lanes(files: list[tuple[Path, RendererFactory]], store: bool,
            cores: int) -> list[list[tuple[Path, RendererFactory]]]:
-    """Files split into groups, one process each; the first is the main pass (it feeds the store)."""
-    count = max(1, min(len(files), cores - (1 if store else 0)))
-    return [files[i::count] for i in range(count)]
+    """Files split into groups, one process each; the first is the main pass (it feeds the store).
+
+    A syntax made from the N-Triples (Turtle) has a child process of its own, fed by the main
+    pass, so only the syntaxes rendered in Python are spread over the cores left."""
+    converted = [f for f in files if f[1](ExportOptions()).from_ntriples is not None]
+    rendered = [f for f in files if f not in converted]
+    count = max(1, min(len(rendered), cores - (1 if store else 0) - (1 if converted else 0)))
+    lanes = [rendered[i::count] for i in range(count)] if rendered else [[]]
+    lanes[0] = converted + lanes[0]
+    return lanes
 
 
 def _write_files(kg_dir: str | Path, files: list[tuple[Path, RendererFactory]],

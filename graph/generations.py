@@ -50,6 +50,8 @@ _DRAFT_PREFIX = ".draft-"
 _NAME = re.compile(r"g(\d{6,})$")
 _HASH_CHUNK = 1 << 20
 _HASH_THREADS = 2  # hashlib leaves the GIL for large buffers
+_OPEN_ATTEMPTS = 20
+_UNLINKED = {MANIFEST, "state"}  # generation entries not linked at the top of the KG folder
 
 
 class KGBusy(ArxivKGError):
@@ -101,9 +103,18 @@ def open_current(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Genera
     """The published generation of the KG folder `kg_dir`, checked against its manifest."""
     kg = Path(kg_dir)
     link = kg / CURRENT
-    if not link.is_symlink():
-        raise KGNotFound(_not_found(kg))
-    return _open(kg / os.readlink(link), kg, hold, rebuild=kg)
+    # A writer may publish twice and remove this generation between our readlink and our lock:
+    # then `current` has moved on, and we follow it (a bounded number of times).
+    for _ in range(_OPEN_ATTEMPTS):
+        if not link.is_symlink():
+            raise KGNotFound(_not_found(kg))
+        target = os.readlink(link)
+        generation = _try_open(kg / target, kg, hold, rebuild=kg)
+        if generation is not None:
+            return generation
+        if os.readlink(link) == target:
+            break
+    raise _missing(kg, Path(target), kg)
 
 
 def kg_folder(generation: str | os.PathLike[str]) -> Path:
@@ -113,15 +124,29 @@ def kg_folder(generation: str | os.PathLike[str]) -> Path:
 
 
 def _open(path: Path, kg: Path, hold: bool, *, rebuild: Path) -> Generation:
+    generation = _try_open(path, kg, hold, rebuild=rebuild)
+    if generation is None:
+        raise _missing(kg, path, rebuild)
+    return generation
+
+
+def _missing(kg: Path, path: Path, rebuild: Path) -> KGCorrupt:
+    return KGCorrupt(f"{kg}: the current generation {path.name} is missing or has no "
+                     f"manifest; {_rebuild(rebuild)}")
+
+
+def _try_open(path: Path, kg: Path, hold: bool, *, rebuild: Path) -> Generation | None:
+    """The generation at `path`, or None when it is gone (removed under us)."""
     try:
         handle = open(path / MANIFEST, "rb")
     except (FileNotFoundError, NotADirectoryError):
-        raise KGCorrupt(f"{kg}: the current generation {path.name} is missing or has no "
-                        f"manifest; {_rebuild(rebuild)}") from None
+        return None
     with contextlib.ExitStack() as undo:
         undo.callback(handle.close)
         if hold:
             fcntl.flock(handle, fcntl.LOCK_SH)
+            if not _still_linked(handle, path / MANIFEST):
+                return None
         manifest = _parse_manifest(handle.read(), kg, path, rebuild)
         check(path, manifest, rebuild)
         undo.pop_all()
@@ -132,6 +157,13 @@ def _open(path: Path, kg: Path, hold: bool, *, rebuild: Path) -> Generation:
 
 def _rebuild(kg: Path) -> str:
     return f"rebuild with `arxiv-kg build <digests> --out {kg}`"
+
+
+def _still_linked(handle: IO[bytes], name: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(name))
+    except FileNotFoundError:
+        return False
 
 
 def check(path: Path, manifest: dict[str, Any], kg: Path) -> None:
@@ -308,6 +340,23 @@ def _publish(draft: Draft) -> None:
     crash_point("publish:linked")
     os.rename(link, draft.kg / CURRENT)  # the one step that publishes
     _fsync_dir(draft.kg)
+    _link_names(draft.kg, final)
+
+
+def _link_names(kg: Path, generation: Path) -> None:
+    """Top-level names (``out/summary.json``, ``out/store``, ...) as fixed links through
+    ``current``, so that a person or a script finds the files where a KG folder always had them.
+    They never change, so they need no atomic step: each resolves to the current generation when
+    opened (the commands themselves read one generation, through `open_kg`). Links whose target
+    the current generation lacks are removed; a real file of an older layout is left alone."""
+    names = {n for n in os.listdir(generation) if n not in _UNLINKED}
+    for entry in _listdir(kg):
+        path = kg / entry
+        if path.is_symlink() and os.readlink(path) == os.path.join(CURRENT, entry) and entry not in names:
+            path.unlink()
+    for name in sorted(names):
+        if not os.path.lexists(kg / name):
+            os.symlink(os.path.join(CURRENT, name), kg / name)
 
 
 def _draft_hashes(draft: Draft, names: list[str]) -> list[str]:

@@ -1,13 +1,15 @@
 """The reference build: the straightforward in-memory pipeline `build` ran before its columnar
-engine (main at 48c07d9), kept here as the oracle that tests/test_equivalence.py holds the
-engine to. Every record is a Python object; duplicates and spellings are merged in Python.
+engine (main at 48c07d9, with the name rules of issue 12), kept here as the oracle that
+tests/test_equivalence.py holds the engine to. Every record is a Python object; duplicates,
+spellings and the corpus-wide name rules are applied in Python.
 
-Only the parsing (graph.ingest) and the per-paper child rows (graph.tables.staging.CHILDREN)
-are shared with production; the merge, sorting, aggregation and counting are this module's own.
+Only the parsing and per-list rules (graph.ingest) and the per-paper child rows
+(graph.tables.staging.CHILDREN) are shared with production; the corpus-wide pass, merge,
+sorting, aggregation and counting are this module's own.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -17,10 +19,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from graph.ingest.identity import FIELD, resolve_names, safe_key_notes
+from graph.ingest.kinds import author_kind
 from graph.ingest.names import author_key, variant_groups
 from graph.ingest.parse import expand_inputs
 from graph.ingest.pipeline import read_file
-from graph.model.records import Author, Corpus, Notice, Paper, Record, SourceFile
+from graph.model.records import ACTIONS, Author, Corpus, Note, Notice, Paper, Record, SourceFile
 from graph.tables import schema as s
 from graph.tables.persist import save_summary, save_variants, write_table
 from graph.tables.staging import CHILDREN
@@ -41,12 +45,20 @@ def read_corpus(inputs: Iterable[str]) -> Corpus:
         controls += read.controls
         if read.source is not None:
             sources.append(read.source)
+    records = resolve(records)
     papers, authors = merge_records(records)
-    return Corpus(papers=papers, authors=authors, variants=variant_groups(authors),
+    authors = {key: replace(a, kind=author_kind(a.name)) for key, a in authors.items()}
+    notes = [n for r in records for n in r.notes] + merge_notes(records)
+    return Corpus(papers=papers, authors=authors,
+                  variants=variant_groups(authors, {k: a.name for k, a in authors.items()}),
                   rejected=tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
                   files=len(files), records=len(records), sources=tuple(sources),
                   notices=tuple(sorted(notices, key=lambda n: (n.file, n.line, n.message))),
-                  controls_removed=controls)
+                  controls_removed=controls, notes=tuple(sorted(set(notes), key=_note_order)))
+
+
+def _note_order(n: Note) -> tuple[str, int, str, str, str, str, str]:
+    return n.file, n.line, n.field, n.action, n.rule, n.original, n.result
 
 
 def build_reference(inputs: Iterable[str], out: Path) -> Corpus:
@@ -63,6 +75,40 @@ def save_corpus(corpus: Corpus, out: Path) -> None:
     for name, table in corpus_tables(corpus).items():
         write_table(table, out / s.TABLES[name].file)
     save_variants(corpus.variants, out)
+
+
+# --- corpus-wide name rules ---------------------------------------------------------------
+
+def resolve(records: list[Record]) -> list[Record]:
+    """Records with the corpus-wide rules applied to their author lists (notes added)."""
+    known = Counter(key for _, key in {(r.paper.arxiv_id, key) for r in records for key in r.paper.authors})
+    out = []
+    for r in records:
+        names, changes = resolve_names(r.author_names, known)
+        notes = tuple(Note.of(*_where(r), FIELD, c) for c in changes)
+        if names != r.author_names:
+            paper = replace(r.paper, authors=tuple(map(author_key, names)), author_names=names)
+            r = replace(r, paper=paper, author_names=names, notes=r.notes + notes)
+        elif notes:
+            r = replace(r, notes=r.notes + notes)
+        out.append(r)
+    return out
+
+
+def _where(r: Record) -> tuple[str, int]:
+    file, _, line = r.paper.sources[0].rpartition(":")
+    return file, int(line)
+
+
+def merge_notes(records: Iterable[Record]) -> list[Note]:
+    """The safe key rule's notes, each spelling at the first place it was seen."""
+    first: dict[str, tuple[str, int]] = {}
+    for r in records:
+        where = _where(r)
+        for name in r.author_names:
+            if name not in first or where < first[name]:
+                first[name] = where
+    return safe_key_notes(first)
 
 
 # --- merge ---------------------------------------------------------------------------------
@@ -115,10 +161,11 @@ def corpus_tables(corpus: Corpus) -> dict[str, pa.Table]:
     papers = corpus.papers
     rows: dict[str, list[dict[str, Any]]] = {
         "papers": [_paper_row(p) for p in papers],
-        "authors": [{"key": a.key, "name": a.name, "spellings": list(a.spellings), "papers": a.papers}
-                    for a in corpus.authors.values()],
+        "authors": [{"key": a.key, "name": a.name, "spellings": list(a.spellings), "papers": a.papers,
+                     "kind": a.kind} for a in corpus.authors.values()],
         "sources": [asdict(f) for f in sorted(corpus.sources, key=lambda f: f.file)],
         "rejected": [asdict(r) for r in corpus.rejected],
+        "quality": [asdict(n) for n in corpus.notes],
     }
     for name, child_rows in CHILDREN.items():
         fields = [c.name for c in s.TABLES[name].columns][2:]
@@ -155,8 +202,21 @@ def summarise(corpus: Corpus) -> dict[str, Any]:
         "links": len({link.url for p in papers for link in p.links}),
         "mentions": sum(len(p.mentions) for p in papers),
         "author_variant_groups": len(corpus.variants),
+        "organisations": sum(a.kind == "organisation" for a in corpus.authors.values()),
         "rejected": [asdict(r) for r in corpus.rejected],
         "warnings": [asdict(n) for n in corpus.notices],
         "control_characters_removed": corpus.controls_removed,
+        "quality": quality_summary(corpus.notes),
     }
+
+
+def quality_summary(notes: Iterable[Note]) -> dict[str, Any]:
+    by_rule: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    totals: Counter[str] = Counter()
+    for n in notes:
+        by_rule[n.field][n.rule][n.action] += 1
+        totals[n.action] += 1
+    return {**{action: totals[action] for action in ACTIONS},
+            "rules": {field: {rule: dict(sorted(counts.items())) for rule, counts in sorted(rules.items())}
+                      for field, rules in sorted(by_rule.items())}}
 

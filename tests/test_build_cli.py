@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, digest, record
+from conftest import DATA, current, digest, record
 
 from arxiv_kg.cli import main
 from graph.sample import sample_dir
@@ -45,6 +45,8 @@ def test_one_progress_line_per_step_on_stderr(runner, tmp_path):
     steps = [line.rpartition(":")[0] for line in result.stderr.splitlines() if line.endswith(" s")]
     # Variants are found in a thread, so their line may come anywhere after the authors'.
     assert sorted(steps) == sorted(["reading digests (2 workers)", "merging duplicates", "author variants",
+                                    "corpus-wide name rules", "records kept for updates",
+                                    "publishing g000001",
                                     *(f"writing {t}" for t in TABLES if t not in ("sources", "rejected"))])
     assert "214 papers" in result.stdout and "214 papers" not in result.stderr
 
@@ -125,8 +127,10 @@ def test_default_exports_and_store(sample_kg):
 def test_formats_none_and_no_store(runner, tmp_path):
     result = runner.invoke(main, ["build", "--out", str(tmp_path), "--formats", "none", "--no-store", "-q"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["summary.json", "variants.json", *(t.file for t in TABLES.values())])
+    assert sorted(p.name for p in current(tmp_path).iterdir()) == sorted(
+        ["manifest.json", "state", "summary.json", "variants.json", *(t.file for t in TABLES.values())])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_symlink()) == sorted(
+        ["current", "summary.json", "variants.json", *(t.file for t in TABLES.values())])
 
 
 def test_chosen_formats(runner, tmp_path):
@@ -160,9 +164,11 @@ def test_lazy_command_table_matches_the_command_modules():
 
     import click
 
-    from arxiv_kg.cli import LAZY_COMMANDS
+    from arxiv_kg.cli import LAZY_COMMANDS, SHORT_HELP, SHORT_HELP_LIMIT
     defined = {c.name: module for module in set(LAZY_COMMANDS.values())
                for c in import_module(module).COMMANDS}
     assert defined == LAZY_COMMANDS
+    commands = [c for module in set(LAZY_COMMANDS.values()) for c in import_module(module).COMMANDS]
+    assert SHORT_HELP == {c.name: c.get_short_help_str(limit=SHORT_HELP_LIMIT) for c in commands}
     with click.Context(main) as ctx:
         assert all(main.get_command(ctx, name).name == name for name in main.list_commands(ctx))

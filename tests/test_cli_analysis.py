@@ -102,7 +102,7 @@ def test_authors_ranks_by_the_measure_and_matches_metrics(runner: CliRunner, sam
         assert set(metrics.MEASURES) <= row.keys()
         assert row["pagerank"] == pytest.approx(expected[row["key"]]["pagerank"], rel=1e-9)
         assert row["betweenness"] == pytest.approx(expected[row["key"]]["betweenness"], rel=1e-9)
-    assert doc["path_measures"]["exact"] is True  # 1,216 authors: below the threshold
+    assert doc["path_measures"]["exact"] is True  # 1,215 authors: below the threshold
     assert doc["community"]["modularity"] > 0
 
 
@@ -113,7 +113,10 @@ def test_authors_reports_sampling_beside_the_result(runner: CliRunner, sample_kg
     table = run(runner, "authors", *args).stdout
     assert "estimated from 50 sampled sources (seed 9)" in table
     everyone = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "0")
-    assert len(everyone["rows"]) == everyone["authors"] == 1216
+    assert len(everyone["rows"]) == everyone["authors"] == 1215  # people: the team is left out
+    teams = as_json(runner, "authors", "--kg", str(sample_kg), "--top", "0", "--include-organisations")
+    assert teams["authors"] == 1216 and teams["settings"]["include_organisations"] is True
+    assert {r["name"] for r in teams["rows"]} - {r["name"] for r in everyone["rows"]} == {"FSVideo Team"}
 
 
 def test_stats_and_components_agree_with_networkx(runner: CliRunner, sample_kg: Path,

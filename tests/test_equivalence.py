@@ -73,15 +73,19 @@ _RECORD = st.tuples(st.sampled_from(["2105.00001", "2105.00002", "cs/0505084"]),
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(_RECORD, min_size=1, max_size=3), min_size=1, max_size=3))
 def test_any_duplicates_merge_as_the_reference_merges_them(tmp_path_factory, files):
-    root = tmp_path_factory.mktemp("dups")
+    assert_same_kg(*build_generated(tmp_path_factory.mktemp("dups"), files))
+
+
+def build_generated(root: Path, files: list[list[tuple]], **fields: str) -> tuple[Path, Path]:
+    """Engine and reference KGs of generated files: each (ID, version, Updated, author names)."""
     inputs = []
     for i, records in enumerate(files):
         path = root / f"f{i}.md"
         path.write_text(digest(*(record(f"{pid}v{v}", title=f"{pid} {v} {i}", updated=updated,
-                                        authors=", ".join(names))
+                                        authors=", ".join(names), **fields)
                                  for pid, v, updated, names in records)), encoding="utf-8")
         inputs.append(str(path))
-    assert_same_kg(*build_both(inputs, root / "kg", jobs=1))
+    return build_both(inputs, root / "kg", jobs=1)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2", "4"])
@@ -95,3 +99,50 @@ def test_any_jobs_and_file_order_give_identical_files(runner, tmp_path, jobs):
     assert result.exit_code == 0, result.output
     for name in (SUMMARY, VARIANTS, *(t.file for t in TABLES.values())):
         assert (out / name).read_bytes() == (expected / name).read_bytes(), name
+
+
+# Spellings that make every corpus-wide name rule fire, or nearly: joined names whose parts are
+# authors elsewhere, a missing space, names split at a comma, "Surname, Given" lists, teams, a
+# key listed twice, spellings the safe key rules merge, and debris the workers clean.
+_SPELLINGS = ["Avani A. Pendse Jonathan Cohen", "Avani A. Pendse", "Jonathan Cohen", "AlexBronstein",
+              "Alex Bronstein", "Junyu", "Wang", "Junyu Wang", "Doe", "Jane", "Smith", "John",
+              "the ADNI", "FSVideo Team", "Bo Zhang", "J P Smith", "J. P. Smith", "Jane Doe1",
+              "Wei-Wei Li", "Weiwei Li"]
+_NAMED = st.tuples(st.sampled_from(["2105.00001", "2105.00002", "2105.00003"]), st.integers(1, 2),
+                   st.just("2021-06-01 10:00:00+00:00"),
+                   st.lists(st.sampled_from(_SPELLINGS), min_size=1, max_size=5))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(_NAMED, min_size=1, max_size=4), min_size=1, max_size=3))
+def test_corpus_wide_name_rules_apply_as_the_reference_applies_them(tmp_path_factory, files):
+    """Duplicates too: a record that loses its merge still counts for `known` and its notes."""
+    assert_same_kg(*build_generated(tmp_path_factory.mktemp("names"), files,
+                                    categories="**cs.CV**, 68T07 (Primary), I 4.1, org"))
+
+
+def test_every_name_rule_in_any_order_and_jobs(runner, tmp_path):
+    """Every re-cut of the corpus-wide rules at once, files given backwards and forwards, with
+    one worker and with two: the same bytes as the reference."""
+    src = tmp_path / "in"
+    src.mkdir()
+    lists = ["Avani A. Pendse Jonathan Cohen, AlexBronstein, Junyu, Wang",
+             "Avani A. Pendse, Jonathan Cohen, Alex Bronstein, Junyu Wang", "Doe, Jane, Smith, John",
+             "the ADNI, FSVideo Team, Bo Zhang, Bo Zhang", "J P Smith, Jane Doe1, Wei-Wei Li",
+             "J. P. Smith, Weiwei Li"]
+    for i, authors in enumerate(lists):
+        (src / f"2021052{i}.md").write_text(digest(record(f"2105.0000{i}v1", authors=authors)),
+                                            encoding="utf-8")
+    files = sorted(str(p) for p in src.iterdir())
+    expected = tmp_path / "expected"
+    corpus = build_reference(files, expected)
+    assert {n.rule for n in corpus.notes} >= {"joined names", "missing space", "name split at a comma",
+                                              "Surname, Given list", "safe key rule", "organisation",
+                                              "listed twice", "marker"}
+    for jobs, order in (("1", files[::-1]), ("2", files)):
+        out = tmp_path / f"out{jobs}"
+        result = runner.invoke(main, ["build", *order, "--out", str(out), "--jobs", jobs,
+                                      "--formats", "none", "--no-store", "-q"])
+        assert result.exit_code == 0, result.output
+        for name in (SUMMARY, VARIANTS, *(t.file for t in TABLES.values())):
+            assert (out / name).read_bytes() == (expected / name).read_bytes(), name

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import private_copy
 
 import exporters
 from arxiv_kg.cli import main
@@ -33,7 +34,7 @@ from graph.tables.persist import load_corpus
 @pytest.fixture
 def kg(sample_kg: Path, tmp_path: Path) -> Path:
     """A private copy of the sample KG folder, so tests can write into it."""
-    return Path(shutil.copytree(sample_kg, tmp_path / "kg"))
+    return private_copy(sample_kg, tmp_path / "kg")
 
 
 def kg_only_formats() -> list[str]:

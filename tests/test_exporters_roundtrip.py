@@ -167,17 +167,19 @@ def test_read_back_by_independent_parsers(case, graphs, sample_kg, tmp_path):
 
 
 def _check_rdf(view: ReadBack, graph: nx.Graph) -> None:
-    nodes = Counter(d["type"] for _, d in graph.nodes(data=True))
+    nodes = Counter(d.get("kind") if d["type"] == "Author" else d["type"] for _, d in graph.nodes(data=True))
     in_corpus = sum(1 for _, d in graph.nodes(data=True) if d.get("in_corpus"))
     edges = Counter(d["type"] for _, _, d in graph.edges(data=True))
     assert view.types[SCHEMA + "ScholarlyArticle"] == in_corpus
-    assert view.types[SCHEMA + "Person"] == nodes["Author"]
+    assert view.types[SCHEMA + "Person"] == nodes["person"]
+    assert view.types[SCHEMA + "Organization"] == nodes["organisation"]
     assert view.types["https://dblp.org/rdf/schema#AuthorSignature"] == edges["authored"]
     assert view.types[SCHEMA + "SoftwareSourceCode"] == nodes["Repository"]
     assert view.types[SCHEMA + "WebPage"] == nodes["Link"]
     assert view.predicates[SCHEMA + "mentions"] == edges["mentions"]
     assert view.predicates["https://dblp.org/rdf/schema#signatureOrdinal"] == edges["authored"]
-    codes = {d["code"] for _, d in graph.nodes(data=True) if d["type"] in ("Category", "SubjectClass")}
+    codes = {d["code"] for _, d in graph.nodes(data=True)
+             if d["type"] == "Category" or d["type"] == "SubjectClass" and d["edition"]}
     assert codes <= view.notations
 
 

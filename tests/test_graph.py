@@ -60,6 +60,6 @@ def test_shared_nodes_are_added_once_with_their_attributes(tmp_path: Path) -> No
     assert g.nodes["repo:https://github.com/nvlabs/stylegan2"]["label"] == "nvlabs/stylegan2"
     assert g.in_degree("repo:https://github.com/nvlabs/stylegan2") == 2
     assert g.nodes["subject:ACM:I.5.4"] == {"type": "SubjectClass", "label": "I.5.4",
-                                           "scheme": "ACM", "code": "I.5.4"}
+                                           "scheme": "ACM", "code": "I.5.4", "edition": "1998"}
     assert g.edges["paper:2105.00002", "category:cs.CV"]["primary"] is True
     assert g.edges["paper:2105.00002", "category:cs.LG"]["primary"] is False

@@ -64,10 +64,11 @@ def test_several_dois_deduplicated_case_insensitively():
 
 
 def test_primary_category_and_subject_classes():
-    assert parse_categories("**eess.IV**, cs.CV, cs.LG") == ("eess.IV", ("eess.IV", "cs.CV", "cs.LG"), ())
-    primary, cats, subjects = parse_categories("**cs.RO**, cs.CV, 68T40, 74Pxx, I.2.9; G.1.6; I.5.4.m")
+    assert parse_categories("**eess.IV**, cs.CV, cs.LG") == ("eess.IV", ("eess.IV", "cs.CV", "cs.LG"), (), ())
+    primary, cats, subjects, changes = parse_categories("**cs.RO**, cs.CV, 68T40, 74Pxx, I.2.9; G.1.6; I.5.4.m")
     assert (primary, cats) == ("cs.RO", ("cs.RO", "cs.CV"))
     assert subjects == ("MSC:68T40", "MSC:74Pxx", "ACM:I.2.9", "ACM:G.1.6", "ACM:I.5.4.m")
+    assert [(c.action, c.original) for c in changes] == [("flagged", "I.5.4.m")]  # not in CCS 1998
 
 
 def test_old_records_with_acm_classes():

@@ -264,14 +264,16 @@ def test_counts_match_the_corpus(sample_corpus, sample_kg):
     [(people,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a schema:Person }")
     [(authors,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?p schema:author ?a }")
     assert int(articles) == len(sample_corpus.papers)
-    assert int(people) == int(authors) == len(sample_corpus.authors)
+    assert int(authors) == len(sample_corpus.authors)
+    assert int(people) == sum(a.kind == "person" for a in sample_corpus.authors.values())  # teams aside
+    assert int(people) < int(authors)  # the sample lists a team: the check can fail
 
 
 def test_paper_count_is_the_number_of_papers_authored(sample_corpus, sample_kg):
     store = store_of(current(sample_kg))
     rows = select(store, """
         SELECT ?person ?count (COUNT(?paper) AS ?authored) (DATATYPE(?count) AS ?type) WHERE {
-          ?person a schema:Person ; akg:paperCount ?count .
+          ?person akg:paperCount ?count .
           ?paper schema:author ?person .
         } GROUP BY ?person ?count""")
     expected = Counter(rdf.author_iri(k) for p in sample_corpus.papers for k in dict.fromkeys(p.authors))

@@ -8,11 +8,14 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
-from conftest import current
+from conftest import current, private_copy
+from graph.generations import writing
 from click.testing import CliRunner
 
 from arxiv_kg.cli import main
@@ -96,7 +99,6 @@ def report(sample_report: Path) -> Path:
     return sample_report
 
 
-QUALITY = {"merged": {"split twins": 3}, "flagged": {"count": 1, "examples": ["X"]}}
 REJECTED = [{"file": "a.md", "line": 0, "reason": "empty file"},
             {"file": "b.md", "line": 12, "reason": "a line of 2,000,000 characters"},
             {"file": "c.md", "line": 0, "reason": "empty file"}]
@@ -105,16 +107,23 @@ FILTERS = ["--since", "2021", "--category", "cs.LG", "--max-authors", "10"]
 
 @pytest.fixture(scope="module")
 def filtered(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The report, with FILTERS, of a copy of the sample KG whose summary.json has a quality
-    section as the name-cleaning build writes one (one page rendered for several tests)."""
-    kg = tmp_path_factory.mktemp("kg-with-quality")
-    for f in sample_kg.iterdir():
-        if f.is_file():
-            (kg / f.name).write_bytes(f.read_bytes())
-    summary = json.loads((current(sample_kg) / "summary.json").read_text())
-    (kg / "summary.json").write_text(json.dumps({**summary, "quality": QUALITY}))
-    write_table(pa.Table.from_pylist(REJECTED, schema=REJECTED_TABLE.schema),
-                kg / REJECTED_TABLE.file)
+    """The report, with FILTERS, of a copy of the sample KG with rejections, built (as it were)
+    before data quality was recorded: no quality section, no quality table (one page rendered
+    for several tests)."""
+    kg = private_copy(sample_kg, tmp_path_factory.mktemp("kg-with-quality") / "kg")
+    replaced = ("quality.parquet", "summary.json", REJECTED_TABLE.file)
+    with writing(kg) as draft:  # a generation like the sample's, with those files changed
+        base = draft.base
+        assert base is not None
+        for name in base.manifest["files"]:
+            if name not in replaced:
+                draft.reuse(name)
+        draft.extra.update({k: v for k, v in base.manifest.items()
+                            if k not in ("format", "generation", "parent", "files")})
+        summary = json.loads((base.path / "summary.json").read_text())
+        (draft.path / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "quality"}))
+        write_table(pa.Table.from_pylist(REJECTED, schema=REJECTED_TABLE.schema),
+                    draft.path / REJECTED_TABLE.file)
     return run(CliRunner(), "report", "--kg", str(kg), "-o", "-", *FILTERS, "--quiet").stdout
 
 
@@ -251,21 +260,24 @@ def test_rejections_are_grouped_by_reason_without_their_numbers() -> None:
     assert grouped[1].label == "malformed field line '…'"
 
 
-def test_a_quality_section_is_read_whatever_its_nesting() -> None:
-    summary = {"quality": {"cleaned": {"latex residue": 4, "titles": {"count": 2, "examples": [
-        {"file": "x.md", "line": 9, "name": "Dr. Ann Lee"}]}}, "flagged": ["A. B", "C. D"],
-        "enabled": True}}
-    rows = quality.name_quality(summary)
-    assert rows == (quality.Counted("cleaned / latex residue", 4),
-                    quality.Counted("cleaned / titles", 2, ("x.md:9: name: Dr. Ann Lee",)),
-                    quality.Counted("flagged", 2, ("A. B", "C. D")))
-    assert quality.name_quality({}) == () and quality.name_quality({"quality": []}) == ()
+def test_quality_rows_are_the_summarys_rules_with_the_tables_examples(sample_kg: Path) -> None:
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
+    rows = quality.name_quality(sample_kg, summary)
+    table = pq.read_table(sample_kg / "quality.parquet").to_pylist()
+    by_rule = Counter(f"{r['field']}: {r['rule']} ({r['action']})" for r in table)
+    assert {r.label: r.count for r in rows} == by_rule and len(rows) > 1
+    assert [r.count for r in rows] == sorted((r.count for r in rows), reverse=True)
+    first = next(r for r in table if f"{r['field']}: {r['rule']} ({r['action']})" == rows[0].label)
+    assert rows[0].examples[0].startswith(f"{first['file']}:{first['line']}: {first['original']}")
+    assert quality.name_quality(sample_kg, {}) == () and quality.name_quality(sample_kg, {"quality": []}) == ()
 
 
-def test_the_quality_section_is_rendered_when_present(filtered: str, report: Path) -> None:
-    assert parsed(filtered).tables["name-classes"] == [["merged / split twins", "3", ""],
-                                                       ["flagged", "1", "X"]]
-    assert "name-classes" not in parsed(report.read_text(encoding="utf-8")).tables
+def test_the_quality_section_is_rendered_when_present(filtered: str, report: Path, sample_kg: Path) -> None:
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
+    expected = quality.name_quality(sample_kg, summary)
+    assert parsed(report.read_text(encoding="utf-8")).tables["name-classes"] == [
+        [r.label, f"{r.count:,}", "; ".join(r.examples)] for r in expected]
+    assert "name-classes" not in parsed(filtered).tables
 
 
 def test_lotka_exponent_shown_is_fitted_on_every_authorship(report: Path,

@@ -45,7 +45,8 @@ def read_tables(kg_dir: str | Path, filters: Filters) -> Tables:
         papers=read_table(kg_dir, "papers", ["arxiv_id", "published", "primary_category"]),
         authorships=read_table(kg_dir, "authorships", ["arxiv_id", "author_key"],
                                dictionary=True),
-        authors=read_table(kg_dir, "authors", ["key", "name"]),
+        authors=read_table(kg_dir, "authors",
+                           ["key", "name"] if filters.include_organisations else ["key", "name", "kind"]),
         categories=(read_table(kg_dir, "categories", ["arxiv_id", "category"])
                     if filters.category is not None and not filters.primary_only else None))
 

@@ -26,7 +26,10 @@ class FilterError(ArxivKGError):
 @dataclass(frozen=True)
 class Filters:
     """The options of a co-author projection. Papers with more than ``max_authors`` authors are
-    left out (0 = no limit); authors need ``min_papers`` papers within the other filters."""
+    left out (0 = no limit); authors need ``min_papers`` papers within the other filters.
+    Organisations that sign papers (authors of kind `organisation`: teams, consortia,
+    companies) are no nodes unless ``include_organisations``; a paper's size then counts its
+    people only."""
 
     counting: str = "full"
     max_authors: int = DEFAULT_MAX_AUTHORS
@@ -35,6 +38,7 @@ class Filters:
     since: str | None = None
     until: str | None = None
     min_papers: int = 1
+    include_organisations: bool = False
 
     def __post_init__(self) -> None:
         if self.counting not in COUNTINGS:

@@ -61,8 +61,8 @@ class TooManyPairs(ArxivKGError):
 @dataclass(frozen=True)
 class Tables:
     """The columns a projection reads: papers (arxiv_id, published, primary_category),
-    authorships (arxiv_id, author_key), authors (key, name) and, for a category filter,
-    categories (arxiv_id, category)."""
+    authorships (arxiv_id, author_key), authors (key, name, and kind unless organisations are
+    included) and, for a category filter, categories (arxiv_id, category)."""
 
     papers: pa.Table
     authorships: pa.Table
@@ -187,15 +187,15 @@ def corpus_tables(corpus: Corpus) -> Tables:
         authorships=pa.table({"arxiv_id": [p.arxiv_id for p in papers for _ in p.authors],
                               "author_key": [k for p in papers for k in p.authors]},
                              schema=_AUTHORSHIPS),
-        authors=pa.table({"key": list(corpus.authors),
-                          "name": [a.name for a in corpus.authors.values()]}, schema=_AUTHORS),
+        authors=pa.table({"key": list(corpus.authors), "name": [a.name for a in corpus.authors.values()],
+                          "kind": [a.kind for a in corpus.authors.values()]}, schema=_AUTHORS),
         categories=pa.table({"arxiv_id": [p.arxiv_id for p in papers for _ in p.categories],
                              "category": [c for p in papers for c in p.categories]},
                             schema=_CATEGORIES))
 
 
 _AUTHORSHIPS = pa.schema([("arxiv_id", pa.string()), ("author_key", pa.string())])
-_AUTHORS = pa.schema([("key", pa.string()), ("name", pa.string())])
+_AUTHORS = pa.schema([("key", pa.string()), ("name", pa.string()), ("kind", pa.string())])
 _CATEGORIES = pa.schema([("arxiv_id", pa.string()), ("category", pa.string())])
 
 
@@ -205,6 +205,9 @@ def project_tables(tables: Tables, filters: Filters, *, max_pairs: int = DEFAULT
     ids = tables.papers["arxiv_id"].combine_chunks()
     selected = _selected(tables, filters)
     paper, author, keys = _incidence(ids, tables.authorships)
+    if not filters.include_organisations:
+        person = ~_mask(pc.is_in(keys, value_set=_organisations(tables.authors)))[author]
+        paper, author = paper[person], author[person]
     size = np.bincount(paper, minlength=len(ids))  # distinct authors per paper
     used = selected & ((size <= filters.max_authors) if filters.max_authors else True)
     rows = used[paper]
@@ -245,6 +248,13 @@ def _selected(tables: Tables, f: Filters) -> np.ndarray:
             in_category |= _mask(pc.is_in(papers["arxiv_id"], value_set=listed.combine_chunks()))
         mask &= in_category
     return mask
+
+
+def _organisations(authors: pa.Table) -> pa.Array:
+    """Keys of the authors that are organisations (none in a table without kinds)."""
+    if "kind" not in authors.column_names:
+        return pa.array([], pa.string())
+    return authors.filter(pc.equal(authors["kind"], "organisation"))["key"].combine_chunks()
 
 
 def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:

@@ -36,7 +36,16 @@ Trailing text picked up with a URL is cut: closing punctuation (``.,;:!?'*$``), 
 were not opened inside the URL, LaTeX and Markdown delimiters. LaTeX escapes in URLs
 (``\\_``, ``$\\_$``, ``\\%``, ``\\&``, ``\\#``, ``\\~``) are unescaped.
 
-Dropped: placeholders of blinded submissions (``github.com/anonymous/...``,
+Repaired first (each repair is reported by `extract_noted` as a Change): broken schemes
+(``https://https://``, ``ttps://``, ``https;//``, ``https:/``, ``https//``), a URL glued to
+the one before it, a doubled ``https://doi.org/`` prefix, the ``github.co/`` typo, and a
+repository name cut after ``_`` at a line wrap (``owner/name_ part``: rejoined unless the
+next word is an ordinary English word). Also recognised as repositories: ``git.io/<code>``
+short links (owner and name unknown), ``anonymous.4open.science/r/<name>`` (owner unknown),
+and self-hosted forges by host shape (``git.``, ``gitea.``, ``gogs.``, ``forgejo.`` hosts;
+``/-/`` in the path marks GitLab). arXiv DOIs (``10.48550/arXiv.2105.14656``) are mentions.
+
+Dropped: malformed DOI links (``https://doi.org/`` with no DOI), placeholders of blinded submissions (``github.com/anonymous/...``,
 ``github.com/xxx/xxx``, ``github.com/username/repo``), GitHub's own pages
 (``github.com/features``), arxiv.org URLs (they are mentions), and any URL that
 pyoxigraph does not accept as an IRI after percent-encoding the characters an IRI cannot hold,
@@ -50,7 +59,7 @@ from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 import pyoxigraph
 
-from graph.model.records import Link
+from graph.model.records import Change, Link
 
 LINK_KINDS = frozenset(
     {"profile", "huggingface", "zenodo", "doi", "video", "dataset", "colab", "project"}
@@ -134,6 +143,28 @@ _GITLAB_MARKERS = frozenset({
 })
 _GITLAB_RESERVED = frozenset({"explore", "help", "dashboard", "search", "projects", "-"})
 _SIMPLE_FORGES = frozenset({"github.com", "bitbucket.org", "codeberg.org", "gitee.com"})
+# First host labels of self-hosted Gitea, Gogs, Forgejo or GitLab servers (git.uwaterloo.ca).
+_SELF_HOSTED = frozenset({"git", "gitea", "gogs", "forgejo"})
+_SHORT_LINK_HOSTS = frozenset({"git.io"})  # redirects to a repository it does not name
+_ANONYMOUS_HOST = "anonymous.4open.science"
+_MALFORMED_DOI = "malformed doi"  # a _Target kind: reported, never returned
+
+# Repairs of what typing and line wrapping did to URLs, with the rule each reports.
+_REPAIRS = (
+    ("broken scheme", re.compile(r"\bhttps?://(?:https?:?/+)+", re.IGNORECASE), "https://"),
+    ("broken scheme", re.compile(r"(?<![A-Za-z])ttp(s?)://"), r"http\1://"),
+    ("broken scheme", re.compile(r"\b(https?)(?:;//|:/(?=[A-Za-z0-9])|//)", re.IGNORECASE), r"\1://"),
+    ("doubled DOI prefix", re.compile(r"https?://(?:dx\.)?doi\.org/(?=https?://(?:dx\.)?doi\.org/)",
+                                      re.IGNORECASE), ""),
+    ("glued URLs", re.compile(r"(?<=[A-Za-z0-9])(?=https?://)"), " "),
+    ("github.co typo", re.compile(r"\bgithub\.co(?=/)", re.IGNORECASE), "github.com"),
+)
+# Where a scheme may be broken: found from its literal "ttp" (fast), then checked in Python.
+_SCHEME_CANDIDATE = re.compile(r"ttps?[:;/]")
+# A repository name cut at a line wrap: "owner/name_" then the rest after a space.
+_WRAP_RE = re.compile(r"(github\.com/[\w.-]+/[\w.-]*_) ([\w.-]+)", re.IGNORECASE)
+_WRAP_STOP_WORDS = frozenset({"and", "or", "for", "the", "to", "in", "of", "with", "is", "are",
+                              "which", "at", "on", "a", "an", "as", "by", "from", "this", "that"})
 
 _KIND_BY_DOMAIN = {
     "huggingface.co": "huggingface", "hf.co": "huggingface",
@@ -157,7 +188,7 @@ _OLD_ID = rf"(?P<arch>{_ARCHIVES})(?:\.[a-z-]+)?/(?P<old>\d{{7}})(?!\d)"
 # arXiv's own "arXiv admin note: text overlap with 1802.09058" is a marker too.
 _MARKED_ID_RE = re.compile(
     r"arxiv(?:\.org/(?:abs|pdf|ps|format|html)/|[ \t]+admin note:[^.]{0,40}?overlap with[ \t]+"
-    r"|[ \t]*:?[ \t]*)"
+    r"|\.(?=\d{4}\.\d)|[ \t]*:?[ \t]*)"
     rf"(?:(?P<new>\d{{4}}\.\d{{4,5}})(?!\d)|{_OLD_ID})"
 )
 # An old-style ID needs no marker: its archive prefix is distinctive enough. It is found
@@ -173,11 +204,20 @@ def extract(text: str) -> Extracted:
 
     See the module docstring for what each holds. Never raises on any string.
     """
+    return extract_noted(text)[0]
+
+
+def extract_noted(text: str) -> tuple[Extracted, tuple[Change, ...]]:
+    """`extract(text)`, and a Change for every URL repaired or dropped as malformed."""
+    changes: list[Change] = []
     lowered = _lower(text)
+    if _needs_repair(lowered):
+        text = _repair(text, changes)
+        lowered = _lower(text)
     has_url = "http" in lowered or "www." in lowered or _has_bare_host(lowered)
     has_arxiv = "arxiv" in lowered
     if not (has_url or has_arxiv or "/" in text and _OLD_NUMBER_RE.search(text)):
-        return _NOTHING
+        return _NOTHING, tuple(changes)
     text, lowered = _unescape(text, lowered)
     repositories: dict[str, None] = {}
     links: dict[str, Link] = {}
@@ -185,9 +225,58 @@ def extract(text: str) -> Extracted:
         for target in _targets(text, lowered):
             if target[0] == "repository":
                 repositories.setdefault(target[1])
+            elif target[0] == _MALFORMED_DOI:
+                changes.append(Change("rejected", "malformed DOI link", target[1], ""))
             elif target[1] not in links:
                 links[target[1]] = Link(target[1], target[0])
-    return tuple(repositories), tuple(links.values()), _mentions(lowered, has_arxiv)
+    return (tuple(repositories), tuple(links.values()), _mentions(lowered, has_arxiv)), tuple(changes)
+
+
+def _needs_repair(lowered: str) -> bool:
+    """True if a repair in _REPAIRS or a line-wrap rejoin may apply (most texts need none)."""
+    if "github.co/" in lowered or "_ " in lowered and "github.com/" in lowered:
+        return True
+    for m in _SCHEME_CANDIDATE.finditer(lowered):
+        start, end = m.start(), m.end()
+        if start == 0 or lowered[start - 1] != "h" or start >= 2 and lowered[start - 2].isalnum():
+            return True  # "ttps://", or glued to what comes before
+        if not lowered.startswith("://", end - 1) or lowered.startswith("http", end + 2):
+            return True  # "https;//", "https:/", "https//", "https://https://"
+        if lowered.startswith(("doi.org/http", "dx.doi.org/http"), end + 2):
+            return True
+    return False
+
+
+def _repair(text: str, changes: list[Change]) -> str:
+    for rule, pattern, replacement in _REPAIRS:
+        for m in list(pattern.finditer(text)):
+            snippet = _around(text, m.start())
+            changes.append(Change("cleaned", rule, snippet, pattern.sub(replacement, snippet)))
+        text = pattern.sub(replacement, text)
+    for m in list(_WRAP_RE.finditer(text)):
+        if m[2].casefold() not in _WRAP_STOP_WORDS:
+            changes.append(Change("cleaned", "name cut at a line wrap", m[0], f"{m[1]}{m[2]}"))
+    return _WRAP_RE.sub(lambda m: m[0] if m[2].casefold() in _WRAP_STOP_WORDS else m[1] + m[2], text)
+
+
+def _around(text: str, start: int) -> str:
+    """The run of non-spaces of `text` around `start`: what a Change quotes."""
+    end = text.find(" ", start)
+    return text[text.rfind(" ", 0, start) + 1:end if end >= 0 else len(text)]
+
+
+def repository_parts(url: str) -> tuple[str, str, str]:
+    """(host, owner, name) of a canonical repository URL; owner and name are "" where the link
+    does not say them (git.io short links; anonymous.4open.science has a name only)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    path = parts.path.strip("/")
+    if host in _SHORT_LINK_HOSTS:
+        return host, "", ""
+    if host == _ANONYMOUS_HOST:
+        return host, "", path.removeprefix("r/")
+    owner, _, name = path.partition("/")
+    return host, owner, name
 
 
 def canonical_repository(url: str) -> str | None:
@@ -321,11 +410,19 @@ def _classify(url: str) -> _Target | None:
     if is_forge:
         return forge and _checked(*forge)
     kind = _link_kind(domain, parts.path)
-    if kind == "doi" and parts.path.startswith("/10."):
-        return _checked("doi", "https://doi.org" + _encode(parts.path))
+    if kind == "doi":
+        return _doi_target(url, parts.path)
     iri = urlunsplit((parts.scheme, netloc, _encode(parts.path) or "/",
                       _encode(parts.query), _encode(parts.fragment)))
     return _checked(kind, iri)
+
+
+def _doi_target(url: str, path: str) -> _Target | None:
+    if not path.startswith("/10."):
+        return _MALFORMED_DOI, url
+    if path.lower().startswith("/10.48550/arxiv."):
+        return None  # an arXiv DOI is a mention, found by _mentions
+    return _checked("doi", "https://doi.org" + _encode(path))
 
 
 def _split(url: str) -> tuple[SplitResult, str] | None:
@@ -352,8 +449,16 @@ def _forge_target(domain: str, segments: list[str]) -> tuple[bool, _Target | Non
         return True, _owner_repo(domain, segments)
     if domain == "raw.githubusercontent.com":
         return True, _owner_repo("github.com", segments[:2])
-    if domain == "gitlab.com" or domain.startswith("gitlab."):
+    if domain == "gitlab.com" or domain.startswith("gitlab.") or "-" in segments[2:]:
         return True, _gitlab(domain, segments)
+    if domain in _SHORT_LINK_HOSTS:
+        code = segments[0] if segments and _NAME_RE.fullmatch(segments[0]) else None
+        return True, ("repository", f"https://{domain}/{code}") if code else None
+    if domain == _ANONYMOUS_HOST:
+        name = _name(segments[1]) if segments[:1] == ["r"] and len(segments) > 1 else None
+        return True, ("repository", f"https://{domain}/r/{name}") if name else None
+    if domain.partition(".")[0] in _SELF_HOSTED and domain.count(".") >= 2:
+        return True, _owner_repo(domain, segments)
     if domain == "sourceforge.net" and segments[:1] in (["projects"], ["p"]) and segments[1:]:
         name = _name(segments[1])
         return True, ("repository", f"https://sourceforge.net/projects/{name}") if name else None

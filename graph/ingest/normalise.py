@@ -1,14 +1,16 @@
 """Turn a RawRecord into a typed Record: IDs, DOIs, categories, dates, names, links."""
 from __future__ import annotations
 
-import functools
 import re
 from datetime import datetime
 
 from graph.ingest import links
-from graph.ingest.names import author_key, split_authors
+from graph.ingest.classes import parse_categories
+from graph.ingest.names import author_key, clean_authors
 from graph.ingest.text import clean
-from graph.model.records import Notice, Paper, RawRecord, Record, Rejected
+from graph.model.records import Change, Note, Notice, Paper, RawRecord, Record, Rejected
+
+__all__ = ["Invalid", "normalise", "parse_arxiv_id", "parse_categories", "parse_dois", "parse_timestamp"]
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}"
@@ -17,9 +19,6 @@ _ARXIV_ID = re.compile(
     re.IGNORECASE,
 )
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
-_MSC = re.compile(r"^\d\d[A-Z\-](?:\d\d|xx|XX)$")
-_ACM = re.compile(r"^[A-K](?:\.(?:\d+|m))*(?:\.[a-z])?$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?$")
 REQUIRED = ("Arxiv ID", "Published", "Authors")
 # Every digest lists a record's fields in one order, ending with Summary (all 27,563 records of
@@ -47,13 +46,13 @@ def _record(raw: RawRecord) -> Record:
         what = ", ".join(missing) if missing else "title"
         raise Invalid(f"truncated record: no {what}")
     arxiv_id, version = parse_arxiv_id(f["Arxiv ID"])
-    primary, categories, subjects = parse_categories(f.get("Categories", ""))
-    names = split_authors(f["Authors"])
+    primary, categories, subjects, class_changes = parse_categories(f.get("Categories", ""))
+    names, name_changes = clean_authors(f["Authors"])
     if not names:
         raise Invalid("truncated record: no authors")
     abstract = clean(f.get("Summary", ""))
     comment = _text(f.get("Comment"))
-    repos, found, mentions = links.extract(f"{abstract} {comment or ''}")
+    (repos, found, mentions), link_changes = links.extract_noted(f"{abstract} {comment or ''}")
     if arxiv_id in mentions:  # a paper does not mention itself
         mentions = tuple(m for m in mentions if m != arxiv_id)
     published = parse_timestamp(f["Published"], "Published")
@@ -70,7 +69,13 @@ def _record(raw: RawRecord) -> Record:
         abstract=abstract, repositories=repos, links=found, mentions=mentions,
         sources=(where,), source=where, author_names=names,
     )
-    return Record(paper, names, tuple(notices))
+    return Record(paper, names, tuple(notices),
+                  _notes(raw, ("Authors", name_changes), ("Categories", class_changes),
+                         ("Summary/Comment", link_changes)))
+
+
+def _notes(raw: RawRecord, *fields: tuple[str, tuple[Change, ...]]) -> tuple[Note, ...]:
+    return tuple(Note.of(raw.file, raw.line, field, c) for field, changes in fields for c in changes)
 
 
 def _updated(raw: RawRecord, published: str) -> tuple[str, list[Notice]]:
@@ -115,39 +120,6 @@ def parse_dois(value: str | None) -> tuple[str, ...]:
         if m:
             seen.setdefault(m.group(1).lower(), m.group(1))
     return tuple(seen.values())
-
-
-@functools.lru_cache(maxsize=4096)  # a few hundred distinct values cover a whole archive
-def parse_categories(value: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
-    """`**eess.IV**, cs.CV, I.5; I.5.4` -> ("eess.IV", ("eess.IV", "cs.CV"), ("ACM:I.5", "ACM:I.5.4"))."""
-    primary = None
-    categories: list[str] = []
-    subjects: list[str] = []
-    for token in re.split(r"[,;]", value):
-        token = token.strip()
-        bold = token.startswith("**")
-        token = token.strip("* ")
-        if not token or token == "None":
-            continue
-        if _MSC.match(token):
-            _add(subjects, f"MSC:{token}")
-        elif _ACM.match(token):
-            _add(subjects, f"ACM:{token}")
-        elif _CATEGORY.match(token):
-            _add(categories, token)
-            if bold and primary is None:
-                primary = token
-    if primary is None and categories:
-        primary = categories[0]
-    if primary:
-        categories.remove(primary)
-        categories.insert(0, primary)
-    return primary, tuple(categories), tuple(subjects)
-
-
-def _add(items: list[str], item: str) -> None:
-    if item not in items:
-        items.append(item)
 
 
 def parse_timestamp(value: str, field: str) -> str:

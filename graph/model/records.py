@@ -29,6 +29,38 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One value that ingest cleaned, merged, flagged or rejected (see ACTIONS)."""
+
+    action: str
+    rule: str  # what was wrong, e.g. "marker" (the README lists every rule)
+    original: str
+    result: str  # "" when the value was dropped
+
+
+ACTIONS = ("cleaned", "merged", "flagged", "rejected")
+"""cleaned: a value repaired; merged: two identities made one; flagged: kept as it is but
+listed for a curator (an organisation, an invalid class code); rejected: a value dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A Change, with the field and the digest record (file, line) it was found in."""
+
+    file: str
+    line: int
+    field: str  # the digest field: Authors, Categories, Summary/Comment
+    action: str
+    rule: str
+    original: str
+    result: str
+
+    @classmethod
+    def of(cls, file: str, line: int, field: str, change: Change) -> Note:
+        return cls(file, line, field, change.action, change.rule, change.original, change.result)
+
+
+@dataclass(frozen=True, slots=True)
 class RawRecord:
     """One `### title` block as read from a digest: field name -> joined value."""
 
@@ -85,6 +117,7 @@ class Record:
     paper: Paper
     author_names: tuple[str, ...]  # repaired display spellings, in order (paper.authors: keys)
     notices: tuple[Notice, ...] = ()  # what was repaired to keep it (a bad Updated, controls)
+    notes: tuple[Note, ...] = ()  # what cleaning changed, flagged or dropped in its values
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +128,16 @@ class Author:
     name: str
     spellings: tuple[str, ...]  # every spelling seen, most frequent first
     papers: int
+    kind: str = "person"  # or "organisation": a team, consortium or company listed as an author
+
+
+@dataclass(frozen=True, slots=True)
+class VariantGroup:
+    """Author keys that may be one person, left unmerged: why, and how likely they are one."""
+
+    keys: tuple[str, ...]  # sorted
+    reason: str  # e.g. "accents", "hyphens", "initials", "spacing+hyphens"
+    confidence: str  # high, medium or low
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +157,16 @@ class Corpus:
 
     papers: tuple[Paper, ...]
     authors: dict[str, Author]
-    variants: tuple[tuple[str, ...], ...] = ()  # groups of author keys that may be one person
+    variants: tuple[VariantGroup, ...] = ()  # groups of author keys that may be one person
     rejected: tuple[Rejected, ...] = ()
     files: int = 0
     records: int = 0
     sources: tuple[SourceFile, ...] = ()
     notices: tuple[Notice, ...] = ()  # records and files kept with a warning
     controls_removed: int = 0  # C0 control characters removed from records
+    notes: tuple[Note, ...] = ()  # every value cleaned, merged, flagged or rejected, sorted
+
+    def organisation_keys(self) -> frozenset[str]:
+        """Keys of the authors that are teams, consortia or companies: person rankings leave
+        them out unless asked to include them (`--include-organisations`)."""
+        return frozenset(key for key, a in self.authors.items() if a.kind == "organisation")

@@ -46,6 +46,7 @@ import orjson
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError
+from graph.model import subjects as classes
 from graph.model.taxonomy import archive_name
 
 DEFAULT_BASE_IRI = "https://w3id.org/arxiv-kg/"
@@ -61,7 +62,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 ARXIV_ABS = "https://arxiv.org/abs/"
-MSC2010 = "http://msc2010.org/resources/MSC/2010/"
+MSC2010 = classes.MSC2010_IRI
+MSC2020 = classes.MSC2020_IRI
 DOI_RESOLVER = "https://doi.org/"
 
 PREFIXES: dict[str, str] = {
@@ -82,13 +84,10 @@ Subject = tuple[str, list[Pair]]
 
 _VOCAB_FILE = Path(__file__).resolve().parent.parent / "data" / "vocab.ttl"
 
-# Subject-class scheme (as in "ACM:I.5.4") -> slug of its skos:ConceptScheme IRI.
+# Subject-class scheme (as in "ACM:I.5.4") -> slug of its skos:ConceptScheme IRI, for a code
+# whose edition is unknown; subject_scheme_slug picks the edition of a valid code.
 _SCHEMES = {"ACM": "acm-ccs-1998", "MSC": "msc2010"}
-_SCHEME_LABELS = {
-    "arxiv": "arXiv category taxonomy",
-    "acm-ccs-1998": "ACM Computing Classification System (1998)",
-    "msc2010": "Mathematics Subject Classification (2010)",
-}
+_SCHEME_LABELS = {"arxiv": "arXiv category taxonomy", **classes.SCHEME_LABELS}
 
 
 class BadBaseIri(ArxivKGError):
@@ -103,8 +102,8 @@ def vocab_path() -> Path:
 def resource_prefixes(base_iri: str = DEFAULT_BASE_IRI) -> dict[str, str]:
     """Prefixes for minted resources, so Turtle can write ``cat:cs.CV`` for categories."""
     return {"arxiv": ARXIV_ABS, "author": f"{base_iri}author/", "cat": f"{base_iri}category/",
-            "acm": f"{base_iri}acm-ccs-1998/", "msc": MSC2010, "link": f"{base_iri}link/",
-            "scheme": f"{base_iri}scheme/"}
+            "acm": f"{base_iri}acm-ccs-1998/", "msc": MSC2010, "msc2020": MSC2020,
+            "link": f"{base_iri}link/", "scheme": f"{base_iri}scheme/"}
 
 
 # --- literals -------------------------------------------------------------------------
@@ -212,16 +211,25 @@ def scheme_iri(slug: str, base_iri: str = DEFAULT_BASE_IRI) -> str:
 
 
 def subject_iri(scheme: str, code: str, base_iri: str = DEFAULT_BASE_IRI) -> str:
-    """MSC codes get the official MSC2010 SKOS IRIs; ACM CCS 1998 has none, so it is minted."""
-    if scheme == "MSC":
-        return MSC2010 + segment(code)
-    if scheme == "ACM":
-        return f"{base_iri}acm-ccs-1998/{segment(code)}"
+    """The concept IRI of a class: MSC codes get their edition's IRI (2010 where the code is in
+    MSC 2010, else the MSC 2020 draft SKOS IRI); ACM CCS 1998 has none, so it is minted.
+
+    An invalid code has no concept (see is_valid_subject); it still gets a minted IRI here so
+    that callers never fail, under <base>subject/.
+    """
+    concept = classes.concept_iri(scheme, code, base_iri)
+    if concept is not None:  # codes from the shipped lists: IRI-safe as they are
+        return concept
     return f"{base_iri}subject/{segment(scheme.lower())}/{segment(code)}"
 
 
-def subject_scheme_slug(scheme: str) -> str:
-    return _SCHEMES.get(scheme, scheme.lower())
+def is_valid_subject(scheme: str, code: str) -> bool:
+    """False for a code in no edition of its scheme: it is written as a literal, not a concept."""
+    return classes.edition(scheme, code) is not None
+
+
+def subject_scheme_slug(scheme: str, code: str = "") -> str:
+    return classes.scheme_slug(scheme, code) or _SCHEMES.get(scheme, scheme.lower())
 
 
 def link_iri(url: str, base_iri: str = DEFAULT_BASE_IRI) -> str:
@@ -261,6 +269,7 @@ def _type(cls: str) -> Pair:
 
 
 _IS_ARTICLE, _IS_PERSON = _type(SCHEMA + "ScholarlyArticle"), _type(SCHEMA + "Person")
+_IS_ORGANISATION = _type(SCHEMA + "Organization")
 _IS_SIGNATURE = _type(DBLP + "AuthorSignature")
 _IS_CONCEPT, _IS_SCHEME = _type(SKOS + "Concept"), _type(SKOS + "ConceptScheme")
 _IS_CODE, _IS_PAGE = _type(SCHEMA + "SoftwareSourceCode"), _type(SCHEMA + "WebPage")
@@ -331,8 +340,11 @@ class Describer:
         return [_IS_SIGNATURE, (_P_CREATOR, author), _ordinal(position), (_P_PUBLICATION, paper)]
 
     @staticmethod
-    def author(name: str, spellings: Iterable[str], papers: int | None) -> list[Pair]:
-        pairs: list[Pair] = [_IS_PERSON, (_P_NAME, literal(name))]
+    def author(name: str, spellings: Iterable[str], papers: int | None,
+               kind: str = "person") -> list[Pair]:
+        """A person, or an organisation (a team or company that signs papers: `kind`)."""
+        pairs: list[Pair] = [_IS_ORGANISATION if kind == "organisation" else _IS_PERSON,
+                             (_P_NAME, literal(name))]
         pairs += [(SCHEMA + "alternateName", literal(s)) for s in dict.fromkeys(spellings) if s != name]
         if papers is not None:
             pairs.append((_P_PAPER_COUNT, integer(papers)))
@@ -356,8 +368,9 @@ class Describer:
         return [_IS_SCHEME, (SKOS + "prefLabel", lang_literal(_SCHEME_LABELS.get(slug, slug), "en"))]
 
     def subject_class(self, scheme: str, code: str) -> list[Pair]:
+        """A valid class's concept (an invalid one is a literal on its papers: no concept)."""
         return [_IS_CONCEPT, (SKOS + "notation", literal(code)),
-                (SKOS + "inScheme", iri(scheme_iri(subject_scheme_slug(scheme), self.base)))]
+                (SKOS + "inScheme", iri(scheme_iri(subject_scheme_slug(scheme, code), self.base)))]
 
     def repository_iri(self, url: str) -> str:
         """The URL itself where it makes a valid IRI, else a minted one."""

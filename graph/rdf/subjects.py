@@ -61,6 +61,7 @@ from graph.rdf.mapping import (
     category_iri,
     iri,
     link_iri,
+    literal,
     paper_iri,
     scheme_iri,
     signature_prefix,
@@ -226,7 +227,7 @@ def _first_authors(rows: list[tuple[Any, ...]]) -> dict[str, int]:
 # The child tables a paper's subject is made from, and the columns read.
 _CHILD_COLUMNS = {
     "categories": ("arxiv_id", "category", "primary"),
-    "subject_classes": ("arxiv_id", "scheme", "code"),
+    "subject_classes": ("arxiv_id", "scheme", "code", "edition"),
     "repositories": ("arxiv_id", "url"),
     "links": ("arxiv_id", "url"),
     "mentions": ("arxiv_id", "mentioned"),
@@ -271,10 +272,10 @@ def _authors(kg: Path, describe: Describer, iris: dict[str, Term]) -> Iterator[S
     keys = scan.column(kg, "authors", "key")
     order = pc.sort_indices(pa.array([iris[k][1] for k in keys.to_pylist()], pa.string()))
     del keys
-    table = scan.table(kg, "authors", ("key", "name", "spellings", "papers")).take(order)
+    table = scan.table(kg, "authors", ("key", "name", "spellings", "papers", "kind")).take(order)
     for batch in table.to_batches(max_chunksize=scan.BATCH_ROWS):
-        for key, name, spellings, papers in zip(*(scan.python_values(c) for c in batch.columns)):
-            yield iris[key][1], sorted_pairs(describe.author(name, spellings, papers))
+        for key, name, spellings, papers, kind in zip(*(scan.python_values(c) for c in batch.columns)):
+            yield iris[key][1], sorted_pairs(describe.author(name, spellings, papers, kind))
 
 
 class _SmallKinds:
@@ -289,7 +290,7 @@ class _SmallKinds:
         self.links: dict[str, Term] = {}
         found: list[Subject] = []
         found += self._categories(scan.column(kg, "categories", "category").unique().to_pylist())
-        found += self._classes(scan.rows(kg, "subject_classes", ("scheme", "code")))
+        found += self._classes(scan.rows(kg, "subject_classes", ("scheme", "code", "edition")))
         found += self._repositories(scan.rows(kg, "repositories", ("url", "host", "owner", "name")))
         found += self._links(scan.rows(kg, "links", ("url", "kind")))
         found += self._mentioned_only(kg)
@@ -308,14 +309,19 @@ class _SmallKinds:
         if self.categories:
             yield scheme_iri("arxiv", base), d.scheme("arxiv")
 
-    def _classes(self, rows: Iterable[tuple[str, str]]) -> Iterator[Subject]:
+    def _classes(self, rows: Iterable[tuple[str, str, str | None]]) -> Iterator[Subject]:
+        """Valid classes become concepts; an invalid code (no edition) stays a literal."""
         base, schemes = self.describe.base, set()
-        for scheme, code in rows:
-            if (scheme, code) not in self.classes:
-                subject = subject_iri(scheme, code, base)
-                self.classes[scheme, code] = iri(subject)
-                schemes.add(subject_scheme_slug(scheme))
-                yield subject, self.describe.subject_class(scheme, code)
+        for scheme, code, edition in rows:
+            if (scheme, code) in self.classes:
+                continue
+            if edition is None:
+                self.classes[scheme, code] = literal(code)
+                continue
+            subject = subject_iri(scheme, code, base)
+            self.classes[scheme, code] = iri(subject)
+            schemes.add(subject_scheme_slug(scheme, code))
+            yield subject, self.describe.subject_class(scheme, code)
         yield from ((scheme_iri(s, base), self.describe.scheme(s)) for s in schemes)
 
     def _repositories(self, rows: Iterable[tuple[str, str, str, str]]) -> Iterator[Subject]:
@@ -347,7 +353,7 @@ class _SmallKinds:
             if primary:
                 add((P_PRIMARY, self.categories[code]))
         edges += [(P_SUBJECT, self.classes[scheme, code])
-                  for _, scheme, code in children["subject_classes"].of(aid)]
+                  for _, scheme, code, _edition in children["subject_classes"].of(aid)]
         edges += [(P_HAS_CODE, self.repositories[url]) for _, url in children["repositories"].of(aid)]
         edges += [(P_RELATION, self.links[url]) for _, url in children["links"].of(aid)]
         edges += [(P_MENTIONS, iri(paper_iri(other))) for _, other in children["mentions"].of(aid)]

@@ -112,7 +112,7 @@ def _tabulated(kg_dir: str | Path, sel: Selection, t: dict[str, pa.Table],
         owners=counts.owners(t["repositories"], TOP_OWNERS),
         link_kinds=counts.ranked(t["links"], "kind", "url"),
         rejected=quality.rejected_by_reason(read_table(kg_dir, "rejected")),
-        names=quality.name_quality(summary), variants=variants, variant_groups=groups)
+        names=quality.name_quality(kg_dir, summary), variants=variants, variant_groups=groups)
 
 
 def _selected(sel: Selection, t: dict[str, pa.Table], authors: int, categories: int) -> Selected:

@@ -1,8 +1,8 @@
-"""Data quality: rejected records by reason, name-cleaning classes, the largest variant groups."""
+"""Data quality: rejected records by reason, what the build cleaned by rule, the largest variant groups."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from graph.tables.persist import read_table, read_variants
+from graph.tables.schema import QUALITY
 
 MAX_EXAMPLES = 3
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
@@ -37,42 +38,37 @@ def rejected_by_reason(rejected: pa.Table) -> tuple[Counted, ...]:
     return tuple(sorted(rows, key=lambda c: (-c.count, c.label)))
 
 
-def name_quality(summary: Mapping[str, Any]) -> tuple[Counted, ...]:
-    """The `quality` section of summary.json, when the build wrote one, as labelled counts.
-
-    Its layout belongs to the name-cleaning work; any nesting of counts, lists and
-    {count, examples} objects is read, in the order written."""
+def name_quality(kg_dir: str | Path, summary: Mapping[str, Any]) -> tuple[Counted, ...]:
+    """One row per digest field, rule and action of summary.json's `quality` section, largest
+    first, with the first examples of the quality table (`file:line: original -> result`).
+    Empty for a KG built before quality was recorded."""
     section = summary.get("quality")
-    return tuple(_counted(section, ())) if isinstance(section, Mapping) else ()
+    if not isinstance(section, Mapping) or not isinstance(section.get("rules"), Mapping):
+        return ()
+    examples = _quality_examples(kg_dir)
+    rows = [Counted(f"{field}: {rule} ({action})", count, tuple(examples.get((field, rule, action), ())))
+            for field, rules in section["rules"].items() for rule, actions in rules.items()
+            for action, count in actions.items()]
+    return tuple(sorted(rows, key=lambda c: (-c.count, c.label)))
 
 
-def _counted(node: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[Counted]:
-    for name, value in node.items():
-        label = " / ".join((*path, str(name)))
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, (int, float)):
-            yield Counted(label, int(value))
-        elif isinstance(value, list):
-            yield Counted(label, len(value), tuple(map(_example, value[:MAX_EXAMPLES])))
-        elif isinstance(value, Mapping) and isinstance(value.get("count"), int):
-            examples = value.get("examples") or []
-            yield Counted(label, value["count"], tuple(map(_example, examples[:MAX_EXAMPLES])))
-        elif isinstance(value, Mapping):
-            yield from _counted(value, (*path, str(name)))
-
-
-def _example(item: Any) -> str:
-    if not isinstance(item, Mapping):
-        return str(item)
-    where = f"{item['file']}:{item.get('line', 0)}" if "file" in item else ""
-    rest = ", ".join(f"{k}: {v}" for k, v in item.items() if k not in ("file", "line"))
-    return ": ".join(p for p in (where, rest) if p)
+def _quality_examples(kg_dir: str | Path) -> dict[tuple[str, str, str], list[str]]:
+    if not (Path(kg_dir) / QUALITY.file).is_file():
+        return {}
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for row in read_table(kg_dir, "quality").to_pylist():  # sorted by file and line
+        listed = found.setdefault((row["field"], row["rule"], row["action"]), [])
+        if len(listed) < MAX_EXAMPLES:
+            result = f" → {row['result']}" if row["result"] and row["result"] != row["original"] else ""
+            listed.append(f"{row['file']}:{row['line']}: {row['original']}{result}")
+    return found
 
 
 @dataclass(frozen=True)
 class VariantGroup:
     members: tuple[tuple[str, int], ...]  # (display name, papers), most papers first
+    reason: str = ""  # what tells the spellings apart (accents, hyphens, initials, ...)
+    confidence: str = ""  # high, medium or low
 
     @property
     def papers(self) -> int:
@@ -87,7 +83,8 @@ def largest_variant_groups(kg_dir: str | Path, top: int) -> tuple[tuple[VariantG
         return (), 0
     authors = read_table(kg_dir, "authors", ["key", "name", "papers"]).to_pylist()
     known = {a["key"]: (a["name"], a["papers"]) for a in authors}
-    found = [VariantGroup(tuple(sorted((known.get(k, (k, 0)) for k in g),
-                                       key=lambda m: (-m[1], m[0])))) for g in groups]
+    found = [VariantGroup(tuple(sorted((known.get(k, (k, 0)) for k in g["keys"]),
+                                       key=lambda m: (-m[1], m[0]))), g["reason"], g["confidence"])
+             for g in groups]
     found.sort(key=lambda g: (-len(g.members), -g.papers, g.members))
     return tuple(found[:top]), len(groups)

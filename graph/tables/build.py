@@ -3,8 +3,10 @@
     with staged(inputs, out, jobs=jobs) as found:   # graph.tables.ingest: parse on every core
         summary = write_kg(found, out, jobs=jobs)
 
-Tables stream from the engine to Parquet in batches; the only per-author Python objects are
-the identity keys that graph.ingest.names.variant_groups needs.
+Between staging and the merge, graph.tables.recut runs the corpus-wide name rules. Tables
+stream from the engine to Parquet in batches; the only per-author Python objects are a count
+per identity key for those rules, and the keys and names that graph.ingest.names.variant_groups
+needs.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from graph.ingest.names import variant_groups
-from graph.tables import engine
+from graph.tables import engine, recut
 from graph.tables import schema as s
 from graph.tables.ingest import Staged, Steps, no_steps
 from graph.tables.persist import (
@@ -33,8 +35,10 @@ from graph.tables.summary import summarise
 # What write_kg computes from the whole corpus at once, rather than from one paper's records
 # (papers and their child tables), one author key's authorships (authors) or one file (sources,
 # rejected). An update that recomputes only what changed (graph.tables.update) recomputes these
-# whole, and falls back to a full merge when one it does not know is listed here.
-CORPUS_WIDE = ("variants", "summary")
+# whole, and falls back to a full merge when one it does not know is listed here. The name
+# rules (recut) make a paper's author list depend on counts over every record, and the quality
+# table's merges and the authors' kind on every spelling: they are corpus-wide too.
+CORPUS_WIDE = ("recut", "quality", "variants", "summary")
 
 
 def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) -> dict[str, Any]:
@@ -47,11 +51,15 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) ->
         try:
             with steps("merging duplicates"):
                 engine.load_staging(con, found.folder)
+            with steps("corpus-wide name rules"):
+                recut.recut_authors(con)
+                merges = recut.safe_merges(con)
             # Papers first: their sort is the engine's largest, and the variants' Python
             # objects are not yet alive beside it (2.5M records: 5.7 GB peak RSS the other way).
             _write(steps, "papers", engine.papers(con), out)
             _write(steps, "authorships", engine.children(con, "authorships"), out)
-            _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file), out)
+            _write(steps, "quality", engine.quality(con, merges), out)
+            _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file, out / s.QUALITY.file), out)
             variants = background.submit(write_variants, out, steps)
             for name in CHILDREN:
                 if name != "authorships":
@@ -82,6 +90,8 @@ def _write(steps: Steps, name: str, batches: Iterator[pa.RecordBatch], out: Path
 def write_variants(out: Path, steps: Steps = no_steps) -> int:
     """Write variants.json from the authors table; return the number of groups."""
     with steps("author variants"):
-        variants = variant_groups(read_table(out, "authors", ["key"]).column(0).to_pylist())
+        authors = read_table(out, "authors", ["key", "name"])
+        keys = authors.column(0).to_pylist()
+        variants = variant_groups(keys, dict(zip(keys, authors.column(1).to_pylist())))
         save_variants(variants, out)
     return len(variants)

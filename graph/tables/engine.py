@@ -64,26 +64,44 @@ def papers(con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
 
 
 def children(con: duckdb.DuckDBPyConnection, name: str) -> Iterator[pa.RecordBatch]:
-    """A child table (authorships, categories, ...): the winners' lists, unnested with positions."""
+    """A child table (authorships, categories, ...): the winners' lists, unnested with positions.
+    Author lists come from `records` (graph.tables.recut: the staged ones, re-cut)."""
     assert name in CHILDREN
+    source = "records" if name == "authorships" else "staging"
     return _batches(con, f"""
         SELECT r.arxiv_id, generate_subscripts(r.{name}, 1) AS position,
                unnest(r.{name}, recursive := true)
-        FROM staging r SEMI JOIN won w ON r.input = w.input AND r.line = w.line
+        FROM {source} r SEMI JOIN won w ON r.input = w.input AND r.line = w.line
         ORDER BY arxiv_id, position""")
 
 
-def authors(con: duckdb.DuckDBPyConnection, authorships: Path) -> Iterator[pa.RecordBatch]:
-    """One row per identity, from the authorships table as written."""
+def authors(con: duckdb.DuckDBPyConnection, authorships: Path, quality: Path) -> Iterator[pa.RecordBatch]:
+    """One row per identity, from the authorships and quality tables as written: an author is
+    an organisation when its display name is flagged as one."""
     table = f"read_parquet({_literal(str(authorships))})"
     return _batches(con, f"""
         WITH spelled AS (SELECT author_key AS key, name, count(*) AS n FROM {table} GROUP BY ALL),
              ranked AS (SELECT key, list(name ORDER BY n DESC, name) AS spellings
                         FROM spelled GROUP BY key),
              counted AS (SELECT author_key AS key, count(DISTINCT arxiv_id) AS papers
-                         FROM {table} GROUP BY key)
-        SELECT key, spellings[1] AS name, spellings, papers
+                         FROM {table} GROUP BY key),
+             organisations AS (SELECT DISTINCT original AS name FROM read_parquet({_literal(str(quality))})
+                               WHERE field = 'Authors' AND rule = 'organisation')
+        SELECT key, spellings[1] AS name, spellings, papers,
+               CASE WHEN spellings[1] IN (SELECT name FROM organisations)
+                    THEN 'organisation' ELSE 'person' END AS kind
         FROM ranked JOIN counted USING (key) ORDER BY key""")
+
+
+def quality(con: duckdb.DuckDBPyConnection, merges: pa.Table) -> Iterator[pa.RecordBatch]:
+    """The quality table: the notes and flags of every record (a duplicate record's too; the
+    same row once) and `merges` (graph.tables.recut.safe_merges), sorted."""
+    con.register("safe_merges", merges)
+    return _batches(con, """
+        SELECT * FROM (
+            SELECT file, line, unnest(list_concat(notes, flags), recursive := true) FROM records
+            UNION SELECT * FROM safe_merges)
+        ORDER BY ALL""")
 
 
 def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[pa.RecordBatch]:

@@ -9,9 +9,9 @@ Paper          ``paper:2105.14656``             arxiv_id, version, versions, tit
                                                 comment, journal_ref, dois, published,
                                                 updated, primary_category, sources,
                                                 in_corpus (False for papers only mentioned)
-Author         ``author:<key>``                 key, name, spellings, papers
+Author         ``author:<key>``                 key, name, spellings, papers, kind
 Category       ``category:cs.CV``               code, name, archive
-SubjectClass   ``subject:ACM:I.5.4``            scheme ("ACM" or "MSC"), code
+SubjectClass   ``subject:ACM:I.5.4``            scheme ("ACM" or "MSC"), code, edition
 Repository     ``repo:https://github.com/o/r``  url, host, owner, name
 Link           ``link:<url>``                   url, kind, host
 =============  ===============================  ==========================================
@@ -91,17 +91,18 @@ class _Filler:
             self.pred[n] = {}
 
     def fill(self, kg: Path) -> None:
-        for key, name, spellings, papers in scan.rows(kg, "authors", ("key", "name", "spellings", "papers")):
+        for key, name, spellings, papers, kind in scan.rows(
+                kg, "authors", ("key", "name", "spellings", "papers", "kind")):
             self.node(author_id(key), {"type": "Author", "label": name, "key": key, "name": name,
-                                       "spellings": tuple(spellings), "papers": papers})
+                                       "spellings": tuple(spellings), "papers": papers, "kind": kind})
         for row in scan.rows(kg, "papers", _PAPER_COLUMNS):
             self.node(paper_id(row[0]), _paper_attrs(*row))
         self._authorships(scan.rows(kg, "authorships", ("arxiv_id", "position", "author_key")))
         # Edges out of each paper in the order of its columns: categories, classes, code, links.
         for aid, code, primary in scan.rows(kg, "categories", ("arxiv_id", "category", "primary")):
             self._edge(aid, self._category(code), {"type": "in_category", "primary": primary})
-        for aid, scheme, code in scan.rows(kg, "subject_classes", ("arxiv_id", "scheme", "code")):
-            self._edge(aid, self._subject(scheme, code), {"type": "has_subject"})
+        for aid, *subject in scan.rows(kg, "subject_classes", ("arxiv_id", "scheme", "code", "edition")):
+            self._edge(aid, self._subject(*subject), {"type": "has_subject"})
         for aid, *repo in scan.rows(kg, "repositories", ("arxiv_id", "url", "host", "owner", "name")):
             self._edge(aid, self._repository(*repo), {"type": "has_code"})
         for aid, *link in scan.rows(kg, "links", ("arxiv_id", "url", "kind", "host")):
@@ -135,10 +136,11 @@ class _Filler:
                             "archive": archive})
         return cid
 
-    def _subject(self, scheme: str, code: str) -> str:
+    def _subject(self, scheme: str, code: str, edition: str | None) -> str:
         sid = f"subject:{scheme}:{code}"
-        if sid not in self.nodes:
-            self.node(sid, {"type": "SubjectClass", "label": code, "scheme": scheme, "code": code})
+        if sid not in self.nodes:  # edition "": an invalid code, kept as printed
+            self.node(sid, {"type": "SubjectClass", "label": code, "scheme": scheme, "code": code,
+                            "edition": edition or ""})
         return sid
 
     def _repository(self, url: str, host: str, owner: str, name: str) -> str:

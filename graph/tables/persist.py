@@ -2,8 +2,9 @@
 
 Layout of a KG folder (default ``out/``):
   <table>.parquet  papers, authorships, authors, categories, subject_classes, repositories,
-                   links, mentions, sources, rejected (see graph.tables.schema)
-  variants.json    groups of author keys that may be one person (reported, not merged)
+                   links, mentions, sources, rejected, quality (see graph.tables.schema)
+  variants.json    groups of author keys that may be one person (reported, not merged):
+                   [{"keys": [...], "reason": "accents", "confidence": "high"}, ...]
   summary.json     counts (see graph.tables.summary), written by save_summary
 
 graph.tables.build writes them from the ingest's staging files; load_corpus reads them back as
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 from graph.errors import KGNotFound
 from graph.fsutil import atomic_write
 from graph.gcpause import paused_gc
-from graph.model.records import Author, Corpus, Link, Paper, Rejected, SourceFile
+from graph.model.records import Author, Corpus, Link, Note, Paper, Rejected, SourceFile, VariantGroup
 from graph.tables import schema as s
 
 VARIANTS = "variants.json"
@@ -36,8 +37,9 @@ COMPRESSION = "zstd"
 _DUMP_OPTS = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE | orjson.OPT_INDENT_2
 
 
-def save_variants(variants: Iterable[Iterable[str]], out_dir: str | Path) -> None:
-    _write_json(Path(out_dir) / VARIANTS, variants)
+def save_variants(variants: Iterable[VariantGroup], out_dir: str | Path) -> None:
+    _write_json(Path(out_dir) / VARIANTS, [{"keys": list(v.keys), "reason": v.reason,
+                                            "confidence": v.confidence} for v in variants])
 
 
 def save_summary(summary: dict, out_dir: str | Path) -> None:
@@ -125,13 +127,20 @@ def _load(kg: Path) -> Corpus:
                 for name in ("authorships", "categories", "subject_classes", "repositories", "links",
                              "mentions")}
     papers = tuple(_paper(d, children) for d in read_table(kg, "papers").to_pylist())
-    authors = {d["key"]: Author(d["key"], d["name"], tuple(d["spellings"]), d["papers"])
+    authors = {d["key"]: Author(d["key"], d["name"], tuple(d["spellings"]), d["papers"], d["kind"])
                for d in read_table(kg, "authors").to_pylist()}
-    variants = tuple(tuple(g) for g in _read_json(kg / VARIANTS, []))
+    variants = tuple(VariantGroup(tuple(g["keys"]), g["reason"], g["confidence"])
+                     for g in read_variants(kg))
     rejected = tuple(Rejected(**r) for r in read_table(kg, "rejected").to_pylist())
     sources = tuple(SourceFile(**f) for f in read_table(kg, "sources").to_pylist())
     return Corpus(papers=papers, authors=authors, variants=variants, rejected=rejected,
-                  files=len(sources), records=sum(f.records for f in sources), sources=sources)
+                  files=len(sources), records=sum(f.records for f in sources), sources=sources,
+                  notes=load_notes(kg))
+
+
+def load_notes(kg_dir: str | Path) -> tuple[Note, ...]:
+    """The quality table as Notes, in its order."""
+    return tuple(Note(**n) for n in read_table(kg_dir, "quality").to_pylist())
 
 
 def _grouped(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -169,7 +178,8 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def read_variants(kg_dir: str | Path) -> list[Any]:
-    """The groups of variants.json (empty if there is none); a damaged file is named."""
+    """The groups of variants.json, each {"keys", "reason", "confidence"} (empty if there is
+    none); a damaged file is named."""
     return _read_json(Path(kg_dir) / VARIANTS, [])
 
 

@@ -79,6 +79,7 @@ AUTHORS = Table("authors", "one row per author identity", (
     _c("name", _STR, "display name: the most frequent spelling"),
     _c("spellings", _LIST_STR, "every spelling, most frequent first"),
     _c("papers", _INT, "number of papers"),
+    _c("kind", _STR, "`person` or `organisation` (a team, consortium or company that signs papers)"),
 ), ("key",))
 
 CATEGORIES = Table("categories", "one row per arXiv category of a paper", (
@@ -91,14 +92,17 @@ SUBJECT_CLASSES = Table("subject_classes", "one row per ACM or MSC class of a pa
     _ID, _POSITION,
     _c("scheme", _STR, "`ACM` or `MSC`"),
     _c("code", _STR, "the class code (`I.5.4`, `68T45`)"),
+    _c("edition", _STR, "the scheme edition the code is valid in (`2010` or `2020` for MSC, `1998` "
+                        "for ACM); null for an invalid code, which is kept as a literal, never a concept",
+       nullable=True),
 ), ("arxiv_id", "position"))
 
 REPOSITORIES = Table("repositories", "one row per code repository linked from a paper", (
     _ID, _POSITION,
     _c("url", _STR, "canonical URL (lower-case owner/name)"),
     _c("host", _STR, "`github.com`, `gitlab.com`, ..."),
-    _c("owner", _STR, "owner or group path"),
-    _c("name", _STR, "repository name"),
+    _c("owner", _STR, "owner or group path; empty when the link hides it (git.io, anonymous.4open.science)"),
+    _c("name", _STR, "repository name; empty when the link hides it (git.io)"),
 ), ("arxiv_id", "position"))
 
 LINKS = Table("links", "one row per other link in a paper's abstract or comment", (
@@ -127,6 +131,34 @@ REJECTED = Table("rejected", "one row per rejected record or file", (
     _c("reason", _STR, "why"),
 ), ("file", "line", "reason"))
 
+QUALITY = Table("quality", "one row per value that ingest cleaned, merged, flagged or rejected", (
+    _c("file", _STR, "source file of the record"),
+    _c("line", _INT, "line of the record"),
+    _c("field", _STR, "digest field: `Authors`, `Categories` or `Summary/Comment`"),
+    _c("action", _STR, "`cleaned` (repaired), `merged` (two identities made one), `flagged` (kept, "
+                       "listed for a curator) or `rejected` (dropped)"),
+    _c("rule", _STR, "the rule that fired (`marker`, `latex`, ...; README, Data quality)"),
+    _c("original", _STR, "the value as printed"),
+    _c("result", _STR, "what it became (`|` between names it was cut into); empty when dropped"),
+), ("file", "line", "field", "action", "rule", "original", "result"))
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     PAPERS, AUTHORSHIPS, AUTHORS, CATEGORIES, SUBJECT_CLASSES, REPOSITORIES, LINKS, MENTIONS,
-    SOURCES, REJECTED)}
+    SOURCES, REJECTED, QUALITY)}
+
+
+def markdown() -> str:
+    """The README's schema section: one table of columns per Parquet file."""
+    parts = []
+    for table in TABLES.values():
+        parts.append(f"`{table.file}`: {table.doc}; rows sorted by {', '.join(table.order)}.\n\n"
+                     "| column | type | what |\n|---|---|---|\n")
+        parts.extend(f"| `{c.name}` | {_type(c)} | {c.doc} |\n" for c in table.columns)
+        parts.append("\n")
+    return "".join(parts)
+
+
+def _type(column: Column) -> str:
+    text = str(column.type).replace("timestamp[us, tz=UTC]", "timestamp (µs, UTC)")
+    text = text.replace("list<element: ", "list<").replace("list<item: ", "list<")
+    return f"{text}, nullable" if column.nullable else text

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
+import os
 from pathlib import Path
 
 import duckdb
@@ -41,7 +42,7 @@ _BATCH_ROWS = 64 * 1024
 _PROBLEM = pa.struct([pa.field("line", pa.int32()), pa.field("text", pa.string())])
 FILES_SCHEMA = pa.schema([
     pa.field("file", pa.string(), nullable=False),
-    pa.field("path", pa.string(), nullable=False),
+    pa.field("path", pa.binary(), nullable=False),  # as the file system has it (any bytes)
     pa.field("stat_size", pa.int64(), nullable=False),
     pa.field("mtime_ns", pa.int64(), nullable=False),
     pa.field("size", pa.int64(), nullable=False),
@@ -66,7 +67,7 @@ def part_name(number: int) -> str:
 # --- files -----------------------------------------------------------------------------
 
 def save_facts(facts: Iterable[FileFacts], out: Path) -> None:
-    rows = [{"file": f.source.file, "path": f.path, "stat_size": f.stat_size,
+    rows = [{"file": f.source.file, "path": os.fsencode(f.path), "stat_size": f.stat_size,
              "mtime_ns": f.mtime_ns, "size": f.source.size, "sha256": f.source.sha256,
              "records": f.source.records, "rejected": f.source.rejected, "controls": f.controls,
              "place": f.place,
@@ -92,7 +93,7 @@ def _facts(row: dict) -> FileFacts:
     label = row["file"]
     return FileFacts(
         row["place"], SourceFile(label, row["size"], row["sha256"], row["records"], row["rejected"]),
-        row["path"], row["mtime_ns"], row["stat_size"],
+        os.fsdecode(row["path"]), row["mtime_ns"], row["stat_size"],
         tuple(Rejected(label, p["line"], p["text"]) for p in row["rejections"]),
         tuple(Notice(label, p["line"], p["text"]) for p in row["notices"]), row["controls"])
 

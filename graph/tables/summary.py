@@ -9,9 +9,10 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from graph.model.records import Notice
+from graph.model.records import ACTIONS, Notice
 from graph.tables import schema as s
 from graph.tables.persist import read_table
+from graph.tables.quality import quality_summary
 
 
 def summarise(kg_dir: str | Path, *, files: int, variant_groups: int,
@@ -41,7 +42,10 @@ def summarise(kg_dir: str | Path, *, files: int, variant_groups: int,
         "links": distinct("links", "url"),
         "mentions": rows("mentions"),
         "author_variant_groups": variant_groups,
+        "organisations": pc.sum(pc.equal(read_table(kg, "authors", ["kind"]).column(0),
+                                         "organisation")).as_py() or 0,
         "rejected": read_table(kg, "rejected").to_pylist(),
+        "quality": quality_summary(kg),
         "warnings": [asdict(n) for n in notices],
         "control_characters_removed": controls,
     }
@@ -56,5 +60,13 @@ def human_summary(summary: dict[str, Any]) -> str:
              f"{summary['mentions']:,} paper mentions",
              f"{summary['author_variant_groups']:,} groups of likely author variants "
              f"(listed in variants.json, not merged)",
+             _quality_line(summary.get("quality")),
              f"{len(summary['rejected']):,} rejected, {len(summary['warnings']):,} kept with a warning"]
     return "\n".join(lines)
+
+
+def _quality_line(quality: dict[str, Any] | None) -> str:
+    if not quality:
+        return "data quality: not recorded"
+    counts = ", ".join(f"{quality[action]:,} {action}" for action in ACTIONS)
+    return f"data quality: {counts} values (arxiv-kg doctor lists them)"
