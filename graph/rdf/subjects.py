@@ -145,7 +145,7 @@ def _restrict(kg: Path, part: Path, papers: Collection[str], authors: Collection
 
 def _copy(con: duckdb.DuckDBPyConnection, kg: Path, part: Path, name: str, where: str) -> None:
     order = ", ".join(TABLES[name].order)  # the streams walk child tables in the papers' order
-    rows = con.sql(f"SELECT * FROM {_read(kg, name)} WHERE {where} ORDER BY {order}").fetch_arrow_table()
+    rows = con.sql(f"SELECT * FROM {_read(kg, name)} WHERE {where} ORDER BY {order}").to_arrow_table()
     pq.write_table(rows, part / TABLES[name].file)
 
 

@@ -338,7 +338,7 @@ def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
     keys = con.sql(f"""
         SELECT author_key AS key FROM {_parquet(base / s.AUTHORSHIPS.file)}
         WHERE arxiv_id IN (SELECT arxiv_id FROM affected)
-        UNION SELECT author_key FROM {_parquet(subset / s.AUTHORSHIPS.file)}""").fetch_arrow_table()
+        UNION SELECT author_key FROM {_parquet(subset / s.AUTHORSHIPS.file)}""").to_arrow_table()
     con.register("affected_keys", keys)
     theirs = subset / "their-authorships.parquet"
     state.write_sql(con, f"SELECT * FROM {_parquet(out / s.AUTHORSHIPS.file)} "
