@@ -15,7 +15,14 @@ from typing import Any
 
 from exporters import EXPORTERS
 from exporters.base import ExportOptions, ProgressFactory
-from exporters.files import ExportSpec, Written, output_path, parse_specs, write_exports, write_file
+from exporters.files import (
+    ExportSpec,
+    Written,
+    output_path,
+    parse_specs,
+    write_exports,
+    write_file,
+)
 from graph.crash import crash_point, with_points
 from graph.errors import InputError, KGNotFound
 from graph.generations import CURRENT, Draft, writing
@@ -76,7 +83,7 @@ def build(inputs: Sequence[str], kg_dir: str | Path, settings: Settings, *, jobs
     steps = with_points(steps)
     flat = not (Path(kg_dir) / CURRENT).is_symlink()
     with writing(kg_dir, wait=wait, step=steps) as draft:
-        with staged(given, draft.path, jobs=jobs, steps=steps) as found:
+        with staged(list[str | Input](given), draft.path, jobs=jobs, steps=steps) as found:
             staged_hook(found)
             if not found.records:
                 raise InputError(f"no usable records in {', '.join(inputs)}"

@@ -36,7 +36,7 @@ TEMPORARY = (".draft-", ".current.", ".staging-", ".subjects-", ".new")
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True,
+    return subprocess.run([CLI, *args], check=False, capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=600)
 
 
@@ -83,7 +83,7 @@ def points_of(args: list[str], kg: Path, log: Path) -> list[str]:
 def tmpfs_check(scratch: Path, days: list[Path]) -> list[str]:
     mnt = scratch / "tmpfs"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)]).returncode:
+    if subprocess.run(check=False, args=["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)]).returncode:
         return ["(tmpfs: cannot mount here; skipped)"]
     try:
         kg = mnt / "kg"
@@ -104,7 +104,7 @@ def tmpfs_check(scratch: Path, days: list[Path]) -> list[str]:
         print(f"disk full (3 MB tmpfs): {lines[-1] if lines else ''}")
         return out
     finally:
-        subprocess.run(["umount", str(mnt)])
+        subprocess.run(["umount", str(mnt)], check=False)
 
 
 def main() -> None:

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare_kg import compare  # noqa: E402
+from compare_kg import compare
 
-from graph.generations import open_kg  # noqa: E402
+from graph.generations import open_kg
 
 CLI = str(Path(sys.executable).parent / "arxiv-kg")
 

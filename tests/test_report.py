@@ -7,19 +7,19 @@ import os
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import current, private_copy
-from graph.generations import writing
 from click.testing import CliRunner
+from conftest import current, private_copy
 
 from arxiv_kg.cli import main
 from graph.analysis.projection import project
+from graph.generations import writing
 from graph.model.records import Corpus
 from graph.report import counts, figures, quality
 from graph.report.selection import Filters, select
@@ -188,7 +188,7 @@ def test_filters_are_stated_and_select_the_projections_papers(filtered: str,
     proj = project(sample_corpus, since="2021", category="cs.LG", max_authors=10)
     assert number(cells.keys["selected-papers"]) == proj.papers_used + proj.papers_left_out
     assert number(cells.keys["nodes"]) == len(proj.keys)
-    stated = re.search(r'<dl class="filters".*?</dl>', filtered, re.S)[0]
+    stated = re.search(r'<dl class="filters".*?</dl>', filtered, re.DOTALL)[0]
     assert "2021" in stated and "cs.LG" in stated and ">10<" in stated
 
 

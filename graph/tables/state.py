@@ -14,11 +14,11 @@ change between versions (a KG whose state is missing or older is rebuilt, never 
 from __future__ import annotations
 
 import contextlib
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
-import os
 from pathlib import Path
 
 import duckdb

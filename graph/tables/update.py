@@ -344,7 +344,7 @@ def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
     state.write_sql(con, f"SELECT * FROM {_parquet(out / s.AUTHORSHIPS.file)} "
                          "WHERE author_key IN (SELECT key FROM affected_keys)", theirs, s.AUTHORSHIPS.schema)
     recomputed = subset / "their-authors.parquet"
-    write_batches(engine.authors(con, theirs), recomputed, s.AUTHORS.schema)
+    write_batches(engine.authors(con, theirs, out / s.QUALITY.file), recomputed, s.AUTHORS.schema)
     _splice_table(con, "authors", base / s.AUTHORS.file, recomputed, out, "key", "affected_keys")
     return frozenset(keys.column(0).to_pylist())
 
