@@ -10,8 +10,10 @@
     kg.sparql("SELECT ?t { ?p schema:name ?t } LIMIT 3")    # the embedded SPARQL store
     kg.rdflib_graph()                                       # rdflib over that store
 
-Projections and measures are kept in ``<kg>/cache/`` (see graph.analysis.cache) unless the KG
-is opened with ``cache=False``.
+The KG's current generation is resolved once, when it is opened: a build or update published
+meanwhile is seen by the next ``open``, never half-way (``kg.generation`` names the one read).
+Projections and measures are kept in that generation's ``cache/`` (see graph.analysis.cache)
+unless the KG is opened with ``cache=False``.
 """
 from __future__ import annotations
 
@@ -28,7 +30,8 @@ from graph.analysis.coauthors import Coauthors, open_coauthors
 from graph.analysis.filters import Filters
 from graph.analysis.projection import DEFAULT_MAX_PAIRS
 from graph.errors import KGNotFound
-from graph.tables.persist import REQUIRED, SUMMARY, read_table
+from graph.generations import open_kg
+from graph.tables.persist import SUMMARY, read_table
 from graph.tables.schema import TABLES
 
 if TYPE_CHECKING:
@@ -39,22 +42,41 @@ if TYPE_CHECKING:
 
 
 class KG:
-    """A knowledge-graph folder written by `arxiv-kg build`."""
+    """A knowledge-graph folder written by `arxiv-kg build`, read at one generation."""
 
     def __init__(self, path: str | Path, *, cache: bool = True,
                  warn: Callable[[str], None] | None = None,
                  hooks: metrics.Hooks = metrics.Hooks()) -> None:
-        self.path = Path(path)
-        missing = [name for name in REQUIRED if not (self.path / name).is_file()]
-        if missing:
-            raise KGNotFound(f"{self.path}: no knowledge graph here (missing "
-                             f"{', '.join(missing)}); run `arxiv-kg build --out {self.path}` first")
+        self.folder = Path(path)
+        self._generation = open_kg(self.folder)  # a shared lock keeps it until close()
+        self.path = self._generation.path  # every read goes here
         self.cache = Cache(self.path, enabled=cache, warn=warn)
         self.hooks = hooks
         self._networks: dict[tuple[Filters, int], Coauthors] = {}
 
     def __repr__(self) -> str:
-        return f"KG({str(self.path)!r})"
+        return f"KG({str(self.folder)!r}, generation={self.generation!r})"
+
+    def __enter__(self) -> KG:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let writers remove this generation once it is no longer current."""
+        self.cache.flush()
+        self._generation.close()
+
+    @property
+    def generation(self) -> str:
+        """The generation read (``g000003``)."""
+        return self._generation.name
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The generation's manifest: files, settings, inputs, exports (fresh or stale), store."""
+        return self._generation.manifest
 
     @property
     def tables(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import click
 # command runs (click's lazy-loading pattern): importing all of them, igraph and networkx's
 # algorithms included, took 0.4 s before `arxiv-kg build` could start.
 LAZY_COMMANDS = {
-    "build": "arxiv_kg.cmd_build",
+    "build": "arxiv_kg.cmd_build", "update": "arxiv_kg.cmd_update", "info": "arxiv_kg.cmd_info",
     "authors": "arxiv_kg.cmd_analysis", "components": "arxiv_kg.cmd_analysis",
     "stats": "arxiv_kg.cmd_analysis", "coauthors": "arxiv_kg.cmd_analysis",
     "path": "arxiv_kg.cmd_analysis",
@@ -25,6 +25,8 @@ LAZY_COMMANDS = {
 # own short help.
 SHORT_HELP = {
     "build": "Parse digest files or folders (recursively, *.md; - for stdin) into a knowledge graph.",
+    "update": "Add the new and changed digest files under a KG's inputs, reading only those.",
+    "info": "Show the KG's current generation: inputs, counts, store, exports, last change.",
     "authors": "Rank authors by a measure of the co-author network.",
     "components": "Connected components of the co-author network: the giant component and the sizes.",
     "stats": "Network-level figures: size, density, clustering, assortativity, components, path lengths of the...",

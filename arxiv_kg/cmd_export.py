@@ -8,13 +8,15 @@ from typing import BinaryIO
 import click
 import networkx as nx
 
-from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
+from arxiv_kg.common import domain_errors, kg_option, quiet_option, wait_option, warn
 from arxiv_kg.progress import reporter
+from arxiv_kg.writers import export_into
 from exporters import EXPORTERS, get_exporter
 from exporters.base import DEFAULT_BASE_IRI, Exporter, ExportOptions, ExportSource
-from exporters.files import GRAPHS, export_source, options_for, output_path, write_file
+from exporters.files import GRAPHS, ExportSpec, export_source, options_for, write_file
 from exporters.gexf import size_measure
 from graph.analysis.projection import COUNTINGS, DEFAULT_MAX_AUTHORS
+from graph.generations import open_kg
 from graph.rdf.mapping import BadBaseIri, check_base_iri
 
 
@@ -43,13 +45,14 @@ def _check_base_iri(ctx: click.Context, param: click.Parameter, value: str) -> s
 _HELP = f"""Write the knowledge graph (or the co-author network) as FORMAT.
 
 FORMAT is one of {", ".join(sorted(EXPORTERS))}. GraphML and GEXF open in Gephi;
-Turtle, N-Triples and JSON-LD load into triple stores. The file goes to
-<kg>/<graph>.<extension> unless -o is given; it is written atomically, so a failed
-export leaves no partial file.
+Turtle, N-Triples and JSON-LD load into triple stores. Unless -o is given, the file
+goes into the KG folder: a new generation, the current one plus this export, fresh
+(<kg>/current/<graph>.<extension>), which is how stale exports are made afresh after
+an update. Either way it is written atomically: a failed export leaves no partial file.
 
 \b
 Example:
-  arxiv-kg export graphml                      # out/kg.graphml
+  arxiv-kg export graphml                      # out/current/kg.graphml
   arxiv-kg export gexf --graph coauthors --size-by pagerank
   arxiv-kg export nt --kg out/ -o - | wc -l     # one triple per line
 """
@@ -59,7 +62,8 @@ Example:
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(sorted(EXPORTERS), case_sensitive=False))
 @kg_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
-              help="File to write, '-' for stdout.  [default: <kg>/<graph>.<extension>]")
+              help="File to write, '-' for stdout.  [default: <kg>/current/<graph>.<extension>, "
+                   "in a new generation of the KG]")
 @click.option("--graph", "kind", type=click.Choice(GRAPHS), default="kg", show_default=True,
               help="The typed knowledge graph, or the co-author network with per-author measures.")
 @click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True, callback=_check_base_iri,
@@ -79,10 +83,11 @@ Example:
 @click.option("--until", metavar="DATE", help="Co-authors: only papers published up to DATE, inclusive.")
 @click.option("--min-papers", type=click.IntRange(min=1),
               help="Co-authors: keep authors with at least this many papers.  [default: 1]")
+@wait_option
 @quiet_option
 @domain_errors
 def export(fmt: str, kg_dir: str, output: str | None, kind: str, base_iri: str, size_by: str | None,
-           color_by: str | None, quiet: bool, **filters: object) -> None:
+           color_by: str | None, wait: bool, quiet: bool, **filters: object) -> None:
     """Write the knowledge graph (or the co-author network) in one FORMAT."""
     exporter = get_exporter(fmt)
     filters = {name: value for name, value in filters.items() if value is not None}
@@ -90,14 +95,22 @@ def export(fmt: str, kg_dir: str, output: str | None, kind: str, base_iri: str, 
         names = ", ".join("--" + name.replace("_", "-") for name in sorted(filters))
         warn(f"warning: {names} only apply to --graph coauthors; ignored", quiet)
     started = time.perf_counter()
-    warn(f"reading {kg_dir} ...", quiet)
-    source = export_source(kg_dir, kind, exporter, **filters)
-    options = _options(source, kind, base_iri, size_by, color_by, quiet)
-    target = "stdout" if output == "-" else str(output or output_path(kg_dir, kind, exporter))
-    what = (f"{source.number_of_nodes():,} nodes and {source.number_of_edges():,} edges"
-            if isinstance(source, nx.Graph) else f"the {kind} graph")
-    warn(f"writing {what} as {exporter.name} to {target} ...", quiet)
-    size = _write(source, exporter, output, target, options)
+
+    def prepare(generation: Path) -> tuple[ExportSource, ExportOptions]:
+        warn(f"reading {kg_dir} ({generation.name}) ...", quiet)
+        source = export_source(generation, kind, exporter, **filters)
+        what = (f"{source.number_of_nodes():,} nodes and {source.number_of_edges():,} edges"
+                if isinstance(source, nx.Graph) else f"the {kind} graph")
+        warn(f"writing {what} as {exporter.name} ...", quiet)
+        return source, _options(source, kind, base_iri, size_by, color_by, quiet)
+
+    if output is None:  # into the KG: a new generation, with this export fresh
+        done = export_into(kg_dir, ExportSpec(kind, exporter), prepare, wait=wait)
+        target = Path(kg_dir) / done.exports[0]  # the folder's link through `current`
+        size = (done.path / done.exports[0]).stat().st_size
+    else:
+        generation = open_kg(kg_dir)  # held while the export is written
+        target, size = output, _write(*prepare(generation.path), exporter, output)
     warn(f"wrote {size / 1e6:,.1f} MB in {time.perf_counter() - started:.1f} s", quiet)
     if output != "-":
         click.echo(target)
@@ -115,16 +128,15 @@ def _options(source: ExportSource, kind: str, base_iri: str, size_by: str | None
     return options_for(kind, base_iri=base_iri, progress=reporter(quiet), **explicit)
 
 
-def _write(source: ExportSource, exporter: Exporter, output: str | None, target: str,
-           options: ExportOptions) -> int:
+def _write(source: ExportSource, options: ExportOptions, exporter: Exporter, output: str) -> int:
     if output == "-":
         with click.open_file("-", "wb") as stdout:  # the wrapper keeps stdout open on exit
             counter = _Counter(stdout)
             exporter.write(source, counter, options)
             counter.flush()
         return counter.size
-    write_file(source, exporter, target, options)
-    return Path(target).stat().st_size
+    write_file(source, exporter, output, options)
+    return Path(output).stat().st_size
 
 
 COMMANDS = [export]

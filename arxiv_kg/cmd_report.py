@@ -5,6 +5,7 @@ import click
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.analysis.projection import DEFAULT_MAX_AUTHORS
+from graph.generations import open_kg
 from graph.report.build import make_report, write_report
 from graph.report.content import DEFAULT_DRAWN
 from graph.report.selection import Filters
@@ -38,7 +39,8 @@ def report(kg_dir: str, output: str, since: str | None, until: str | None, categ
       arxiv-kg report --since 2020 --category cs.CV -o cv-2020.html
     """
     filters = Filters(since=since, until=until, category=category, max_authors=max_authors)
-    html = make_report(kg_dir, filters, drawn=network_authors, log=lambda m: warn(m, quiet))
+    generation = open_kg(kg_dir)  # held while the report is made: no writer removes it
+    html = make_report(generation.path, filters, drawn=network_authors, log=lambda m: warn(m, quiet))
     if output == "-":
         click.echo(html, nl=False)
         return

@@ -11,6 +11,7 @@ import click
 
 from arxiv_kg.common import domain_errors, kg_option, quiet_option, warn
 from graph.errors import InputError
+from graph.generations import open_kg
 from graph.rdf.server import (
     DEFAULT_HOST,
     DEFAULT_MAX_CONNECTIONS,
@@ -67,7 +68,9 @@ def query(kg_dir: str, query_arg: str | None, fmt: str, timeout_s: float, limit:
     sparql = _read_query(query_arg)
     width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
     out = sys.stdout.buffer  # bytes: pyoxigraph writes its serialisations straight into it
-    written = stream_query(open_store(kg_dir), sparql, out, fmt, timeout_s=timeout_s, limit=limit, width=width)
+    generation = open_kg(kg_dir)  # held while the query runs: no writer removes it
+    store = open_store(generation.path)
+    written = stream_query(store, sparql, out, fmt, timeout_s=timeout_s, limit=limit, width=width)
     out.flush()
     if written.count is not None:
         more = f" (cut at --limit {limit})" if written.truncated else ""
@@ -118,7 +121,8 @@ def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, wo
     content negotiation (SPARQL JSON/XML/CSV/TSV; Turtle, N-Triples, RDF/XML,
     JSON-LD) and CORS, so browser tools such as YASGUI can use it. Updates
     and SERVICE are refused. Open / in a browser for a small query page.
-    Requests are logged to stderr.
+    Requests are logged to stderr. The KG's current generation when the server starts is
+    the one served: restart it to serve an update.
 
     \b
     Example:
@@ -126,7 +130,8 @@ def serve(kg_dir: str, host: str, port: int, timeout_s: float, max_rows: int, wo
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
            http://127.0.0.1:7878/sparql
     """
-    options = ServerOptions(kg_dir=kg_dir, host=host, port=port, timeout_s=timeout_s, max_rows=max_rows,
+    generation = open_kg(kg_dir)  # served as it is now; a later update needs a restart
+    options = ServerOptions(kg_dir=str(generation.path), host=host, port=port, timeout_s=timeout_s, max_rows=max_rows,
                             workers=workers, quiet=quiet, max_connections=max_connections, memory_mb=memory_mb)
     server = start(options)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server as cleanly as Ctrl-C

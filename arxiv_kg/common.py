@@ -18,9 +18,13 @@ _CORRUPTION = "Corruption:"
 
 quiet_option = click.option("--quiet", "-q", is_flag=True,
                             help="No progress or warnings on stderr.")
+wait_option = click.option("--wait", is_flag=True,
+                           help="If another build or update is writing the KG, wait for it to end "
+                                "(default: fail at once).")
 kg_option = click.option("--kg", "kg_dir", default=DEFAULT_KG, show_default=True,
                          type=click.Path(file_okay=False),
-                         help="Knowledge-graph folder written by `arxiv-kg build`.")
+                         help="Knowledge-graph folder written by `arxiv-kg build` (its current "
+                              "generation is read; a generation folder may be named too).")
 
 
 def domain_errors(fn: Callable) -> Callable:

@@ -52,7 +52,9 @@ from graph.rdf.store import (
     store_path,
 )
 from graph.rdf.subjects import ntriples_lines
-from graph.tables.persist import load_corpus
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from reference import load_corpus  # noqa: E402  (the tests' reader of a KG into Python objects)
 
 CLI = str(Path(sys.executable).parent / "arxiv-kg")
 TARGET_TRIPLES = 5_000_000
@@ -61,6 +63,7 @@ ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 SERVE_UNCACHED = """
 import sys
 from graph.rdf.server import Endpoint, ServerOptions
+
 options = ServerOptions(kg_dir=sys.argv[1], port=0, quiet=True, workers=int(sys.argv[2]), cache_entries=0)
 with Endpoint(options) as server:
     print(f"SPARQL endpoint at {server.url}", file=sys.stderr, flush=True)

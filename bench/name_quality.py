@@ -20,8 +20,11 @@ import pyarrow.parquet as pq
 
 from graph.model import subjects
 from graph.model.taxonomy import CATEGORIES
-from graph.tables.persist import load_corpus, read_table
+from graph.tables.persist import read_table
 from graph.tables.quality import debris, twin_pairs, unlisted
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from reference import load_corpus  # noqa: E402  (the tests' reader of a KG into Python objects)
 
 _CONCEPT = re.compile(r"^<(http://msc2010\.org/resources/MSC/2010/|https://msc2020\.org/resources/MSC/2020/MSC2020/|"
                       r"\S+/acm-ccs-1998/)([^>]+)> <http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type> "

@@ -5,7 +5,7 @@ Layout of a KG folder::
     out/
       current -> generations/g000003   the published generation (a relative symlink)
       generations/g000002/             the one before, kept for readers that still use it
-      generations/g000003/             tables, summary.json, exports, store/, manifest.json
+      generations/g000003/             tables, summary.json, exports, store/, state/, manifest.json
       .lock                            held by the one writer
       .draft-g000004-<pid>/            a generation being written (removed if its writer died)
 
@@ -13,11 +13,12 @@ A writer takes the lock (one writer at a time; a second one fails at once or wai
 what killed writers left, writes the new generation into a draft folder, records every file's
 size and SHA-256 in ``manifest.json``, renames the draft into ``generations/`` and then swaps
 the ``current`` symlink with one rename(2): readers see the old generation or the new one, never
-a mix (the way git and SQLite publish a new state). Generations older than the previous one are
-removed, unless a reader holds them (readers take a shared lock on their manifest).
+a mix (the way git and SQLite publish a new state). The generations other than the current one
+and its parent are removed, unless a reader holds them (readers take a shared lock on their
+manifest); so are generations renamed into place by a writer that died before the swap.
 
-Readers resolve ``current`` once, check the manifest (every file present with its recorded
-size), and read only from that folder.
+Readers resolve ``current`` once (`open_kg`), check the manifest (every file present with its
+recorded size; `verify` compares hashes too), and read only from that folder.
 """
 from __future__ import annotations
 
@@ -28,24 +29,29 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from graph.crash import crash_point
 from graph.errors import ArxivKGError, KGNotFound
 
 CURRENT = "current"
 GENERATIONS = "generations"
 LOCK = ".lock"
 MANIFEST = "manifest.json"
+CACHE = "cache"  # written by readers into a published generation, so never in its manifest
 FORMAT = "arxiv-kg"
 _DRAFT_PREFIX = ".draft-"
 _NAME = re.compile(r"g(\d{6,})$")
 _HASH_CHUNK = 1 << 20
+_HASH_THREADS = 2  # hashlib leaves the GIL for large buffers
 _OPEN_ATTEMPTS = 20
+_UNLINKED = {MANIFEST, "state"}  # generation entries not linked at the top of the KG folder
 
 
 class KGBusy(ArxivKGError):
@@ -72,13 +78,29 @@ class Generation:
         if self._lock is not None:
             self._lock.close()
 
+    def __enter__(self) -> Generation:
+        return self
 
-def open_current(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Generation:
-    """The published generation of `kg_dir`, checked against its manifest.
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_kg(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Generation:
+    """The generation a reader named with `kg_dir`: the KG folder's current generation, or a
+    generation folder itself (``out/generations/g000003``, ``out/current``), checked.
 
     With `hold`, a shared lock on the manifest keeps writers from removing the generation
     while it is read (released by Generation.close() or at exit).
     """
+    kg = Path(kg_dir)
+    if not os.path.islink(kg / CURRENT) and (kg / MANIFEST).is_file():
+        path = Path(os.path.realpath(kg))
+        return _open(path, kg, hold, rebuild=kg_folder(path))
+    return open_current(kg, hold=hold)
+
+
+def open_current(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Generation:
+    """The published generation of the KG folder `kg_dir`, checked against its manifest."""
     kg = Path(kg_dir)
     link = kg / CURRENT
     # A writer may publish twice and remove this generation between our readlink and our lock:
@@ -87,20 +109,37 @@ def open_current(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Genera
         if not link.is_symlink():
             raise KGNotFound(_not_found(kg))
         target = os.readlink(link)
-        generation = _try_open(kg, kg / target, hold)
+        generation = _try_open(kg / target, kg, hold, rebuild=kg)
         if generation is not None:
             return generation
         if os.readlink(link) == target:
             break
-    raise KGCorrupt(f"{kg}: the current generation {Path(target).name} is missing or has no "
-                    f"manifest; rebuild with `arxiv-kg build --out {kg}`")
+    raise _missing(kg, Path(target), kg)
 
 
-def _try_open(kg: Path, path: Path, hold: bool) -> Generation | None:
+def kg_folder(generation: str | os.PathLike[str]) -> Path:
+    """The KG folder a generation folder belongs to (what a user names and rebuilds)."""
+    path = Path(os.path.realpath(generation))
+    return path.parent.parent if path.parent.name == GENERATIONS else path
+
+
+def _open(path: Path, kg: Path, hold: bool, *, rebuild: Path) -> Generation:
+    generation = _try_open(path, kg, hold, rebuild=rebuild)
+    if generation is None:
+        raise _missing(kg, path, rebuild)
+    return generation
+
+
+def _missing(kg: Path, path: Path, rebuild: Path) -> KGCorrupt:
+    return KGCorrupt(f"{kg}: the current generation {path.name} is missing or has no "
+                     f"manifest; {_rebuild(rebuild)}")
+
+
+def _try_open(path: Path, kg: Path, hold: bool, *, rebuild: Path) -> Generation | None:
     """The generation at `path`, or None when it is gone (removed under us)."""
     try:
         handle = open(path / MANIFEST, "rb")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     with contextlib.ExitStack() as undo:
         undo.callback(handle.close)
@@ -108,12 +147,16 @@ def _try_open(kg: Path, path: Path, hold: bool) -> Generation | None:
             fcntl.flock(handle, fcntl.LOCK_SH)
             if not _still_linked(handle, path / MANIFEST):
                 return None
-        manifest = _parse_manifest(handle.read(), kg, path)
-        check(path, manifest, kg)
+        manifest = _parse_manifest(handle.read(), kg, path, rebuild)
+        check(path, manifest, rebuild)
         undo.pop_all()
     if not hold:
         handle.close()
     return Generation(path, manifest, handle if hold else None)
+
+
+def _rebuild(kg: Path) -> str:
+    return f"rebuild with `arxiv-kg build <digests> --out {kg}`"
 
 
 def _still_linked(handle: IO[bytes], name: Path) -> bool:
@@ -128,36 +171,36 @@ def check(path: Path, manifest: dict[str, Any], kg: Path) -> None:
     for name, entry in manifest["files"].items():
         try:
             size = (path / name).stat().st_size
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise KGCorrupt(f"{kg}: {name} is missing from generation {path.name}; "
-                            f"rebuild with `arxiv-kg build --out {kg}`") from None
+                            f"{_rebuild(kg)}") from None
         if size != entry["size"]:
-            raise KGCorrupt(f"{kg}: {name} has {size:,} bytes, the manifest says "
-                            f"{entry['size']:,}; rebuild with `arxiv-kg build --out {kg}`")
+            raise KGCorrupt(f"{kg}: {name} in generation {path.name} has {size:,} bytes, the "
+                            f"manifest says {entry['size']:,}; {_rebuild(kg)}")
 
 
 def verify(generation: Generation) -> list[str]:
     """Names of the files whose SHA-256 differs from the manifest (a full, slower check)."""
-    return [name for name, entry in generation.manifest["files"].items()
-            if sha256_file(generation.path / name) != entry["sha256"]]
+    files = generation.manifest["files"]
+    hashes = _hash_all([generation.path / name for name in files])
+    return [name for name, digest in zip(files, hashes) if digest != files[name]["sha256"]]
 
 
-def _parse_manifest(data: bytes, kg: Path, path: Path) -> dict[str, Any]:
+def _parse_manifest(data: bytes, kg: Path, path: Path, rebuild: Path) -> dict[str, Any]:
     try:
         manifest = orjson.loads(data)
         if manifest.get("format") != FORMAT or not isinstance(manifest.get("files"), dict):
             raise ValueError("not an arxiv-kg manifest")
     except (ValueError, AttributeError):
-        raise KGCorrupt(f"{kg}: {path.name}/{MANIFEST} is damaged; "
-                        f"rebuild with `arxiv-kg build --out {kg}`") from None
+        raise KGCorrupt(f"{kg}: {path.name}/{MANIFEST} is damaged; {_rebuild(rebuild)}") from None
     return manifest
 
 
 def _not_found(kg: Path) -> str:
     if (kg / "papers.parquet").exists() or (kg / "papers.jsonl").exists():
         return (f"{kg}: written by an older arxiv-kg without generations; "
-                f"rebuild with `arxiv-kg build --out {kg}`")
-    return f"{kg}: no knowledge graph here; run `arxiv-kg build --out {kg}` first"
+                f"{_rebuild(kg)}")
+    return f"{kg}: no knowledge graph here; run `arxiv-kg build <digests> --out {kg}` first"
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -172,20 +215,40 @@ class Draft:
     name: str
     base: Generation | None
     extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries (e.g. store)
+    cancelled: bool = False  # set to leave the block without publishing (nothing changed)
+    _known: dict[str, str] = field(default_factory=dict, repr=False)  # name -> SHA-256 of links
 
-    def reuse(self, name: str) -> bool:
-        """Hard-link `name` from the base generation (files are never changed in place)."""
-        if self.base is None or not (self.base.path / name).is_file():
+    def reuse(self, name: str, *, source: str | None = None) -> bool:
+        """Hard-link `source` (default `name`) of the base generation as `name` (files are never
+        changed in place); its hash is taken from the base manifest."""
+        source = source or name
+        if self.base is None or not (self.base.path / source).is_file():
             return False
         target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(self.base.path / name, target)
+        os.link(self.base.path / source, target)
+        entry = self.base.manifest["files"].get(source)
+        if entry is not None:
+            self._known[name] = entry["sha256"]
         return True
+
+    def reuse_tree(self, folder: str) -> bool:
+        """Hard-link every file the base generation lists under `folder`."""
+        if self.base is None:
+            return False
+        prefix = folder.rstrip("/") + "/"
+        names = [n for n in self.base.manifest["files"] if n.startswith(prefix)]
+        for name in names:
+            self.reuse(name)
+        return bool(names)
 
 
 @contextlib.contextmanager
-def writing(kg_dir: str | os.PathLike[str], *, wait: bool = False) -> Iterator[Draft]:
-    """Lock `kg_dir`, yield a Draft, and publish it if the block succeeds.
+def writing(kg_dir: str | os.PathLike[str], *, wait: bool = False,
+            step: Callable[[str], contextlib.AbstractContextManager[Any]] | None = None
+            ) -> Iterator[Draft]:
+    """Lock `kg_dir`, yield a Draft, and publish it if the block succeeds (and did not set
+    `draft.cancelled`). `step(label)` wraps the publishing (a progress line).
 
     If the block raises (or the process dies), nothing is published and the previous
     generation stays current; the draft is removed now or by the next writer.
@@ -200,13 +263,18 @@ def writing(kg_dir: str | os.PathLike[str], *, wait: bool = False) -> Iterator[D
         path.mkdir()
         draft = Draft(kg, path, name, base)
         try:
+            crash_point("draft:created")
             yield draft
-            _publish(draft)
+            if not draft.cancelled:
+                with step(f"publishing {name}") if step else contextlib.nullcontext():
+                    _publish(draft)
         finally:
             shutil.rmtree(path, ignore_errors=True)
             if base is not None:
                 base.close()
-        _collect(kg)
+        if not draft.cancelled:
+            crash_point("publish:done")
+            _collect(kg)
 
 
 def _current_or_none(kg: Path) -> Generation | None:
@@ -251,43 +319,80 @@ def _listdir(path: Path) -> list[str]:
 
 
 def _publish(draft: Draft) -> None:
-    files = {name: {"size": (draft.path / name).stat().st_size,
-                    "sha256": _hash(draft, name)}
-             for name in sorted(_files(draft.path))}
+    names = sorted(_files(draft.path))
+    hashes = _draft_hashes(draft, names)
+    files = {name: {"size": (draft.path / name).stat().st_size, "sha256": digest}
+             for name, digest in zip(names, hashes)}
     manifest = {"format": FORMAT, "generation": draft.name,
                 "parent": draft.base.name if draft.base else None, "files": files, **draft.extra}
     _write_synced(draft.path / MANIFEST, orjson.dumps(
         manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
     _fsync_tree(draft.path)
+    crash_point("publish:manifest")
     generations = draft.kg / GENERATIONS
     generations.mkdir(exist_ok=True)
     final = generations / draft.name
     os.rename(draft.path, final)
     _fsync_dir(generations)
+    crash_point("publish:renamed")
     link = draft.kg / f".{CURRENT}.{os.getpid()}"
     os.symlink(os.path.join(GENERATIONS, draft.name), link)
+    crash_point("publish:linked")
     os.rename(link, draft.kg / CURRENT)  # the one step that publishes
     _fsync_dir(draft.kg)
+    _link_names(draft.kg, final)
 
 
-def _hash(draft: Draft, name: str) -> str:
-    # A file linked from the base generation is the same inode: its hash is already known.
+def _link_names(kg: Path, generation: Path) -> None:
+    """Top-level names (``out/summary.json``, ``out/store``, ...) as fixed links through
+    ``current``, so that a person or a script finds the files where a KG folder always had them.
+    They never change, so they need no atomic step: each resolves to the current generation when
+    opened (the commands themselves read one generation, through `open_kg`). Links whose target
+    the current generation lacks are removed; a real file of an older layout is left alone."""
+    names = {n for n in os.listdir(generation) if n not in _UNLINKED}
+    for entry in _listdir(kg):
+        path = kg / entry
+        if path.is_symlink() and os.readlink(path) == os.path.join(CURRENT, entry) and entry not in names:
+            path.unlink()
+    for name in sorted(names):
+        if not os.path.lexists(kg / name):
+            os.symlink(os.path.join(CURRENT, name), kg / name)
+
+
+def _draft_hashes(draft: Draft, names: list[str]) -> list[str]:
+    """SHA-256 of each file; a file linked from the base generation keeps its known hash."""
+    known = {name: _known_hash(draft, name) for name in names}
+    todo = [name for name in names if known[name] is None]
+    known.update(zip(todo, _hash_all([draft.path / name for name in todo])))
+    return [str(known[name]) for name in names]
+
+
+def _known_hash(draft: Draft, name: str) -> str | None:
     base = draft.base
-    if base is not None and name in base.manifest["files"]:
-        old, new = base.path / name, draft.path / name
-        with contextlib.suppress(FileNotFoundError):
-            if os.path.samefile(old, new):
-                return str(base.manifest["files"][name]["sha256"])
-    return sha256_file(draft.path / name)
+    if base is None:
+        return None
+    if name in draft._known:
+        return draft._known[name]
+    entry = base.manifest["files"].get(name)  # e.g. a store file that its backup linked
+    with contextlib.suppress(FileNotFoundError):
+        if entry is not None and os.path.samefile(base.path / name, draft.path / name):
+            return str(entry["sha256"])
+    return None
+
+
+def _hash_all(paths: list[Path]) -> list[str]:
+    if len(paths) < 2:
+        return [sha256_file(p) for p in paths]
+    with ThreadPoolExecutor(_HASH_THREADS) as pool:
+        return list(pool.map(sha256_file, paths))
 
 
 def _files(root: Path) -> Iterable[str]:
-    """Files the manifest lists: everything but the store (which keeps its own checksums)
-    and the analysis cache (written later by readers)."""
+    """Files the manifest lists: everything but the analysis cache (written later by readers)."""
     for parent, dirs, names in os.walk(root):
         rel = os.path.relpath(parent, root)
         if rel == ".":
-            dirs[:] = [d for d in dirs if d not in ("store", "cache")]
+            dirs[:] = [d for d in dirs if d != CACHE]
         for n in names:
             if n != MANIFEST or rel != ".":
                 yield os.path.normpath(os.path.join(rel, n))
@@ -309,14 +414,22 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 def _fsync_tree(root: Path) -> None:
+    files, folders = [], []
     for parent, _, names in os.walk(root):
-        for n in names:
-            fd = os.open(os.path.join(parent, n), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(parent))
+        files += [os.path.join(parent, n) for n in names]
+        folders.append(parent)
+    with ThreadPoolExecutor(_HASH_THREADS) as pool:
+        list(pool.map(_fsync_path, files))
+    for folder in folders:
+        _fsync_dir(Path(folder))
+
+
+def _fsync_path(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -328,15 +441,14 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _collect(kg: Path) -> None:
-    """Remove generations older than the previous one, and unpublished ones, unless read."""
-    current = os.path.basename(os.readlink(kg / CURRENT))
-    names = [n for n in _listdir(kg / GENERATIONS) if _NAME.match(n)]
-    keep = {current}
-    older = [n for n in names if n < current]
-    if older:
-        keep.add(older[-1])
-    for name in names:
-        if name not in keep:
+    """Remove every generation but the current one and its parent, unless a reader holds it.
+
+    A generation renamed into place by a writer that died before the swap is nobody's parent,
+    so it goes too."""
+    current = open_current(kg, hold=False)
+    keep = {current.name, current.manifest.get("parent")}
+    for name in _listdir(kg / GENERATIONS):
+        if _NAME.match(name) and name not in keep:
             _remove_unless_read(kg / GENERATIONS / name)
 
 
@@ -351,4 +463,5 @@ def _remove_unless_read(path: Path) -> None:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return  # a reader holds it; the next writer tries again
+        crash_point("collect:removing")
         shutil.rmtree(path, ignore_errors=True)

@@ -1,6 +1,8 @@
 """Shared fixtures: the bundled sample built once per session, and small digest helpers."""
 from __future__ import annotations
 
+import os
+import shutil
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -30,6 +32,22 @@ def sample_kg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sample_gen(sample_kg: Path) -> Path:
+    """The sample KG's current generation folder: where its tables, exports and store are."""
+    return current(sample_kg)
+
+
+def current(kg: Path) -> Path:
+    """The folder of a KG's current generation."""
+    return Path(os.path.realpath(kg / "current"))
+
+
+def private_copy(kg: Path, folder: Path) -> Path:
+    """A copy of a KG folder that a test may change (its links kept, analysis caches left out)."""
+    return Path(shutil.copytree(kg, folder, symlinks=True, ignore=shutil.ignore_patterns("cache")))
+
+
+@pytest.fixture(scope="session")
 def sample_report(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The HTML report of the sample KG, written by `arxiv-kg report`."""
     out = tmp_path_factory.mktemp("report") / "report.html"
@@ -39,13 +57,13 @@ def sample_report(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def sample_corpus(sample_kg: Path) -> Corpus:
-    return load_corpus(sample_kg)
+def sample_corpus(sample_gen: Path) -> Corpus:
+    return load_corpus(sample_gen)
 
 
 @pytest.fixture(scope="session")
-def sample_graph(sample_kg: Path) -> nx.DiGraph:
-    return build_graph(sample_kg)
+def sample_graph(sample_gen: Path) -> nx.DiGraph:
+    return build_graph(sample_gen)
 
 
 def kg_of(corpus: Corpus, folder: Path) -> Path:

@@ -432,20 +432,20 @@ def truncate_half(path: Path) -> None:
 @case
 def truncated_papers_table(tmp: Path) -> Setup:
     return damaged_kg_case(tmp, lambda kg: truncate_half(kg / "papers.parquet"), ["authors"],
-                           "papers.parquet is damaged")
+                           "papers.parquet in generation g000001 has")
 
 
 @case
 def garbage_variants_file(tmp: Path) -> Setup:
     return damaged_kg_case(tmp, lambda kg: (kg / "variants.json").write_text("[[\"a\""),
-                           ["report", "-o", str(tmp / "report.html")], "variants.json is damaged")
+                           ["report", "-o", str(tmp / "report.html")], "variants.json in generation g000001 has")
 
 
 @case
 def table_written_by_another_program(tmp: Path) -> Setup:
     def replace_authors(kg: Path) -> None:
         pq.write_table(pa.table({"name": ["x"]}), kg / "authors.parquet")
-    return damaged_kg_case(tmp, replace_authors, ["stats"], "authors.parquet is damaged or not written by this version")
+    return damaged_kg_case(tmp, replace_authors, ["stats"], "authors.parquet in generation g000001 has")
 
 
 def overwrite_sst_middles(kg: Path) -> None:
@@ -463,7 +463,7 @@ def overwrite_sst_middles(kg: Path) -> None:
 def store_with_a_truncated_file(tmp: Path) -> Setup:
     def damage(kg: Path) -> None:
         truncate_half(max((kg / "store").glob("*.sst"), key=lambda p: p.stat().st_size))
-    return damaged_kg_case(tmp, damage, ["query", "count-papers"], "the SPARQL store in", store=True)
+    return damaged_kg_case(tmp, damage, ["query", "count-papers"], "in generation g000001 has", store=True)
 
 
 @case

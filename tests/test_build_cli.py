@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, digest, record
+from conftest import DATA, current, digest, record
 from reference import load_corpus
 
 from arxiv_kg.cli import main
@@ -45,7 +45,8 @@ def test_one_progress_line_per_step_on_stderr(runner, tmp_path):
     steps = [line.rpartition(":")[0] for line in result.stderr.splitlines() if line.endswith(" s")]
     # Variants are found in a thread, so their line may come anywhere after the authors'.
     assert sorted(steps) == sorted(["reading digests (2 workers)", "merging duplicates", "author variants",
-                                    "corpus-wide name rules",
+                                    "corpus-wide name rules", "records kept for updates",
+                                    "publishing g000001",
                                     *(f"writing {t}" for t in TABLES if t not in ("sources", "rejected"))])
     assert "214 papers" in result.stdout and "214 papers" not in result.stderr
 
@@ -126,8 +127,10 @@ def test_default_exports_and_store(sample_kg):
 def test_formats_none_and_no_store(runner, tmp_path):
     result = runner.invoke(main, ["build", "--out", str(tmp_path), "--formats", "none", "--no-store", "-q"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["summary.json", "variants.json", *(t.file for t in TABLES.values())])
+    assert sorted(p.name for p in current(tmp_path).iterdir()) == sorted(
+        ["manifest.json", "state", "summary.json", "variants.json", *(t.file for t in TABLES.values())])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_symlink()) == sorted(
+        ["current", "summary.json", "variants.json", *(t.file for t in TABLES.values())])
 
 
 def test_chosen_formats(runner, tmp_path):

@@ -6,6 +6,7 @@ from itertools import combinations
 
 import networkx as nx
 import pytest
+from conftest import current
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import project
@@ -255,8 +256,8 @@ def test_sample_projection_is_the_python_reference_to_the_bit(sample_corpus: Cor
 @pytest.mark.parametrize("filters", [*FILTERS[:6], FILTERS[-1]], ids=str)
 def test_projection_from_the_kg_tables_is_the_corpus_projection(sample_kg, sample_corpus: Corpus,
                                                                 filters: dict) -> None:
-    from_tables = open_coauthors(sample_kg, Filters(**filters),
-                                 cache=Cache(sample_kg, enabled=False)).projection
+    from_tables = open_coauthors(current(sample_kg), Filters(**filters),
+                                 cache=Cache(current(sample_kg), enabled=False)).projection
     assert same_bits(as_reference(from_tables), reference(sample_corpus, **filters))
     assert from_tables.labels == project(sample_corpus, **filters).labels
     assert from_tables.settings() == project(sample_corpus, **filters).settings()

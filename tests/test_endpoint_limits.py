@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from conftest import request
+from conftest import current, request
 
 from graph.rdf.server import Endpoint, ServerOptions, SparqlServer
 
@@ -36,7 +36,7 @@ CLI = str(Path(sys.executable).parent / "arxiv-kg")
 
 @pytest.fixture(scope="module")
 def server(sample_kg: Path) -> Iterator[SparqlServer]:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, timeout_s=60, workers=1, quiet=True,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, timeout_s=60, workers=1, quiet=True,
                                 idle_timeout_s=1, request_timeout_s=1)) as srv:
         yield srv
 
@@ -111,7 +111,7 @@ def test_the_host_header_must_name_this_server_when_bound_to_loopback(server, ho
 
 
 def test_any_host_is_served_when_bound_to_all_interfaces(sample_kg) -> None:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), host="0.0.0.0", port=0, workers=1, slow_workers=0,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), host="0.0.0.0", port=0, workers=1, slow_workers=0,
                                 quiet=True)) as srv:
         port = srv.server_address[1]
         got, _, _ = request(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", headers={"Host": "kg.example"})
@@ -119,7 +119,7 @@ def test_any_host_is_served_when_bound_to_all_interfaces(sample_kg) -> None:
 
 
 def test_control_characters_are_escaped_in_the_log(sample_kg, capfd) -> None:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=0)) as srv:
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=0)) as srv:
         raw(srv, b"GET /\x1b[31mred\rforged\x9b2J HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     log = capfd.readouterr().err
     assert "\\x1b[31mred\\x0dforged\\x9b2J" in log
@@ -178,7 +178,7 @@ def test_a_trickling_request_is_cut_off_at_the_request_deadline(server) -> None:
 
 
 def test_idle_connections_make_room_for_a_new_client(sample_kg) -> None:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=0, quiet=True,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=0, quiet=True,
                                 max_connections=4)) as srv:
         port = srv.server_address[1]
         idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
@@ -205,7 +205,7 @@ def running(srv: SparqlServer, n: int) -> Iterator[None]:
 
 
 def test_a_server_full_of_busy_connections_answers_503_at_once(sample_kg) -> None:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=1, quiet=True,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=1, quiet=True,
                                 max_connections=2, timeout_s=60)) as srv, running(srv, 2):
         status, headers, body = request(url(srv, COUNT))
         assert status == 503 and b"server busy" in body and headers["Retry-After"] == "1"
@@ -218,7 +218,7 @@ def _send_query(port: int, query: str) -> socket.socket:
 
 
 def test_a_query_whose_client_hung_up_is_stopped(sample_kg) -> None:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=0, quiet=True,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=0, quiet=True,
                                 timeout_s=600)) as srv:
         before = set(srv.pool.pids())
         sock = _send_query(srv.server_address[1], ENDLESS)
@@ -231,7 +231,7 @@ def test_a_query_whose_client_hung_up_is_stopped(sample_kg) -> None:
 
 def test_a_cheap_query_is_answered_while_two_pathological_ones_run(sample_kg) -> None:
     # One worker for cheap queries, two for slow ones (the default has as many of each).
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=2, quiet=True,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=2, quiet=True,
                                 timeout_s=600)) as srv, running(srv, 2):
         status, _, body = request(url(srv, COUNT))
         assert status == 200 and json.loads(body)["results"]["bindings"]
@@ -239,7 +239,7 @@ def test_a_cheap_query_is_answered_while_two_pathological_ones_run(sample_kg) ->
 
 
 def test_a_query_past_the_memory_limit_gets_503_and_the_server_stays_up(sample_kg) -> None:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, workers=1, slow_workers=0, quiet=True,
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=0, quiet=True,
                                 memory_mb=300, timeout_s=600)) as srv:
         status, _, body = request(url(srv, HUNGRY))
         assert status == 503 and b"300 MB of memory" in body

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import io
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import private_copy
 from reference import load_corpus, project
 
 import exporters
@@ -32,7 +32,7 @@ from graph.rdf.store import open_store
 @pytest.fixture
 def kg(sample_kg: Path, tmp_path: Path) -> Path:
     """A private copy of the sample KG folder, so tests can write into it."""
-    return Path(shutil.copytree(sample_kg, tmp_path / "kg"))
+    return private_copy(sample_kg, tmp_path / "kg")
 
 
 def kg_only_formats() -> list[str]:

@@ -118,7 +118,7 @@ def test_reuse_links_unchanged_files_and_keeps_their_hash(tmp_path):
 
 
 @pytest.mark.parametrize("damage, message", [
-    (lambda g: (g / "a").write_bytes(b"tampered, longer"), "a has 16 bytes, the manifest says 3"),
+    (lambda g: (g / "a").write_bytes(b"tampered, longer"), "a in generation g000001 has 16 bytes, the manifest says 3"),
     (lambda g: (g / "a").unlink(), "a is missing from generation g000001"),
     (lambda g: (g / "manifest.json").write_bytes(b"{"), "manifest.json is damaged"),
 ])
@@ -127,7 +127,7 @@ def test_readers_refuse_a_generation_that_does_not_match_its_manifest(tmp_path, 
     damage(tmp_path / GENERATIONS / "g000001")
     with pytest.raises(KGCorrupt, match=message) as info:
         open_current(tmp_path)
-    assert "rebuild with `arxiv-kg build --out" in str(info.value)
+    assert "rebuild with `arxiv-kg build <digests> --out" in str(info.value)
     assert "\n" not in str(info.value)
 
 

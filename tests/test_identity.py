@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import digest, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import digest, record
 from reference import corpus_tables, load_corpus, read_corpus
 
 from arxiv_kg.cli import main

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
+from conftest import current
 
 from graph.model.records import Corpus
 from graph.rdf.mapping import author_iri, paper_iri
@@ -27,7 +28,7 @@ REQUIRED = {"top-authors", "coauthor-pairs", "coauthors-of", "paper-authors", "c
 
 @pytest.fixture(scope="module")
 def store(sample_kg: Path) -> ox.Store:
-    return open_store(sample_kg)  # `build` wrote the store
+    return open_store(current(sample_kg))  # `build` wrote the store
 
 
 def run(store: ox.Store, name: str) -> QueryResult:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest
-from conftest import request
+from conftest import current, request
 
 from arxiv_kg.cli import main
 from graph.rdf import store as store_module
@@ -139,7 +139,7 @@ def test_query_command_never_connects(runner, sample_kg: Path, listener: Listene
 
 @pytest.fixture(scope="module")
 def server(sample_kg: Path) -> Iterator[SparqlServer]:
-    with Endpoint(ServerOptions(kg_dir=str(sample_kg), port=0, timeout_s=60, workers=1, quiet=True)) as srv:
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, timeout_s=60, workers=1, quiet=True)) as srv:
         yield srv
 
 
@@ -187,7 +187,7 @@ def test_too_deep_to_check_is_refused_not_crashed() -> None:
 def test_escapes_are_expanded_once_and_the_expanded_text_runs(sample_kg: Path) -> None:
     query = 'SELECT ?x { BIND("caf\\u00E9" AS ?x) }'
     assert checked_query(query) == 'SELECT ?x { BIND("café" AS ?x) }'
-    result = run_query(open_store(sample_kg), query, timeout_s=60)
+    result = run_query(open_store(current(sample_kg)), query, timeout_s=60)
     assert result.rows[0][0].value == "café"
 
 
@@ -215,7 +215,7 @@ needs_seccomp = pytest.mark.skipif(not sys.platform.startswith("linux"), reason=
 def test_run_query_cannot_connect_even_if_the_check_is_bypassed(
         sample_kg: Path, listener: Listener, monkeypatch) -> None:
     monkeypatch.setattr(store_module, "checked_query", lambda text: text)
-    store = open_store(sample_kg)
+    store = open_store(current(sample_kg))
     for template in (FORMS["plain"], FORMS["silent"], FORMS["escaped-quote-in-local-name"]):
         try:
             run_query(store, _form(template, listener), timeout_s=60)

@@ -21,7 +21,7 @@ import orjson
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import kg_of
+from conftest import current, kg_of
 from hypothesis import given
 from hypothesis import strategies as st
 from pyld import jsonld
@@ -155,7 +155,7 @@ def test_rapper_accepts_hostile_output_without_warnings(name, hostile, tmp_path)
 @needs_rapper
 @pytest.mark.parametrize("name", ["turtle", "ntriples"])
 def test_rapper_accepts_the_sample(name, sample_kg, tmp_path):
-    assert rapper_count(write(name, sample_kg), name, tmp_path) == len(list(ntriples_lines(sample_kg)))
+    assert rapper_count(write(name, current(sample_kg)), name, tmp_path) == len(list(ntriples_lines(current(sample_kg))))
 
 
 @needs_rapper
@@ -178,8 +178,8 @@ def test_turtle_ntriples_and_jsonld_are_isomorphic(graph_name, request):
 
 
 def test_pyld_agrees_on_the_sample(sample_kg):
-    assert isomorphic(pyld_graph(write("jsonld", sample_kg)),
-                      rdflib_graph(write("ntriples", sample_kg), "ntriples"))
+    assert isomorphic(pyld_graph(write("jsonld", current(sample_kg))),
+                      rdflib_graph(write("ntriples", current(sample_kg)), "ntriples"))
 
 
 # --- content -------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_hopeless_urls_become_literals_and_never_abort(tmp_path):
 
 
 def test_author_order_is_recoverable_by_sparql(sample_corpus, sample_kg):
-    store = store_of(sample_kg)
+    store = store_of(current(sample_kg))
     rows = select(store, """
         SELECT ?id ?pos ?key WHERE {
           ?paper schema:identifier ?id ; dblp:hasSignature ?sig .
@@ -259,7 +259,7 @@ def test_author_order_is_recoverable_by_sparql(sample_corpus, sample_kg):
 
 
 def test_counts_match_the_corpus(sample_corpus, sample_kg):
-    store = store_of(sample_kg)
+    store = store_of(current(sample_kg))
     [(articles,)] = select(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }")
     [(people,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a schema:Person }")
     [(authors,)] = select(store, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?p schema:author ?a }")
@@ -270,7 +270,7 @@ def test_counts_match_the_corpus(sample_corpus, sample_kg):
 
 
 def test_paper_count_is_the_number_of_papers_authored(sample_corpus, sample_kg):
-    store = store_of(sample_kg)
+    store = store_of(current(sample_kg))
     rows = select(store, """
         SELECT ?person ?count (COUNT(?paper) AS ?authored) (DATATYPE(?count) AS ?type) WHERE {
           ?person akg:paperCount ?count .
@@ -359,9 +359,9 @@ def test_bad_base_iri_is_a_domain_error(name, base, hostile):
 
 
 def test_progress_goes_to_stderr_unless_quiet(sample_kg, capsys):
-    write("turtle", sample_kg, progress=reporter(quiet=False))
+    write("turtle", current(sample_kg), progress=reporter(quiet=False))
     assert re.search(r"^Turtle \([\d,]+\)$", capsys.readouterr().err, re.M)  # stderr is no tty here
-    write("turtle", sample_kg, progress=reporter(quiet=True))
+    write("turtle", current(sample_kg), progress=reporter(quiet=True))
     assert capsys.readouterr().err == ""
 
 
@@ -370,7 +370,7 @@ def test_progress_goes_to_stderr_unless_quiet(sample_kg, capsys):
 def test_signature_iri_names_the_signatures_the_writer_mints(sample_kg, sample_corpus):
     paper = sample_corpus.papers[0]
     first = rdf.signature_iri(paper.arxiv_id, 1)
-    lines = [line for line in ntriples_lines(sample_kg) if line.startswith(f"<{first}> ")]
+    lines = [line for line in ntriples_lines(current(sample_kg)) if line.startswith(f"<{first}> ")]
     assert f"<{first}> <{rdf.DBLP}signaturePublication> <{rdf.paper_iri(paper.arxiv_id)}> .\n" in lines
     assert f'<{first}> <{rdf.DBLP}signatureOrdinal> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n' in lines
 

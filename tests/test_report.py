@@ -15,9 +15,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from conftest import current, private_copy
 from reference import project
 
 from arxiv_kg.cli import main
+from graph.generations import writing
 from graph.model.records import Corpus
 from graph.report import counts, figures, quality
 from graph.report.selection import Filters, select
@@ -108,14 +110,20 @@ def filtered(sample_kg: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The report, with FILTERS, of a copy of the sample KG with rejections, built (as it were)
     before data quality was recorded: no quality section, no quality table (one page rendered
     for several tests)."""
-    kg = tmp_path_factory.mktemp("kg-with-quality")
-    for f in sample_kg.iterdir():
-        if f.is_file() and f.name != "quality.parquet":
-            (kg / f.name).write_bytes(f.read_bytes())
-    summary = json.loads((sample_kg / "summary.json").read_text())
-    (kg / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "quality"}))
-    write_table(pa.Table.from_pylist(REJECTED, schema=REJECTED_TABLE.schema),
-                kg / REJECTED_TABLE.file)
+    kg = private_copy(sample_kg, tmp_path_factory.mktemp("kg-with-quality") / "kg")
+    replaced = ("quality.parquet", "summary.json", REJECTED_TABLE.file)
+    with writing(kg) as draft:  # a generation like the sample's, with those files changed
+        base = draft.base
+        assert base is not None
+        for name in base.manifest["files"]:
+            if name not in replaced:
+                draft.reuse(name)
+        draft.extra.update({k: v for k, v in base.manifest.items()
+                            if k not in ("format", "generation", "parent", "files")})
+        summary = json.loads((base.path / "summary.json").read_text())
+        (draft.path / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "quality"}))
+        write_table(pa.Table.from_pylist(REJECTED, schema=REJECTED_TABLE.schema),
+                    draft.path / REJECTED_TABLE.file)
     return run(CliRunner(), "report", "--kg", str(kg), "-o", "-", *FILTERS, "--quiet").stdout
 
 
@@ -148,7 +156,7 @@ def test_page_is_self_contained_and_small(report: Path) -> None:
 
 
 def test_overview_matches_summary_json(report: Path, sample_kg: Path) -> None:
-    summary = json.loads((sample_kg / "summary.json").read_text())
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
     keys = parsed(report.read_text(encoding="utf-8")).keys
     for key in ("files", "records", "papers", "authors", "categories", "repositories", "links"):
         assert number(keys[key]) == summary[key], key
@@ -180,7 +188,7 @@ def test_filters_are_stated_and_select_the_projections_papers(filtered: str,
     proj = project(sample_corpus, since="2021", category="cs.LG", max_authors=10)
     assert number(cells.keys["selected-papers"]) == proj.papers_used + proj.papers_left_out
     assert number(cells.keys["nodes"]) == len(proj.keys)
-    stated = re.search(r'<dl class="filters".*?</dl>', filtered, re.S)[0]
+    stated = re.search(r'<dl class="filters".*?</dl>', filtered, re.DOTALL)[0]
     assert "2021" in stated and "cs.LG" in stated and ">10<" in stated
 
 
@@ -189,15 +197,15 @@ def test_filters_are_stated_and_select_the_projections_papers(filtered: str,
 def test_selection_follows_the_projections_date_rules(sample_kg: Path, sample_corpus: Corpus,
                                                        since: str | None,
                                                        until: str | None) -> None:
-    sel = select(sample_kg, Filters(since=since, until=until, max_authors=0))
+    sel = select(current(sample_kg), Filters(since=since, until=until, max_authors=0))
     proj = project(sample_corpus, since=since, until=until, max_authors=0)
     assert sorted(sel.papers["arxiv_id"].to_pylist()) == sorted(p.arxiv_id for p in proj.papers)
 
 
 def test_a_short_range_is_shown_per_month(sample_kg: Path) -> None:
-    sel = select(sample_kg, Filters(since="2021", until="2026"))
+    sel = select(current(sample_kg), Filters(since="2021", until="2026"))
     assert sel.unit == "year" and sel.periods[0] == "2021" and sel.periods[-1] == "2026"
-    sel = select(sample_kg, Filters(since="2021", until="2021"))
+    sel = select(current(sample_kg), Filters(since="2021", until="2021"))
     assert sel.unit == "month" and sel.periods == ("2021-05",)
 
 
@@ -253,7 +261,7 @@ def test_rejections_are_grouped_by_reason_without_their_numbers() -> None:
 
 
 def test_quality_rows_are_the_summarys_rules_with_the_tables_examples(sample_kg: Path) -> None:
-    summary = json.loads((sample_kg / "summary.json").read_text())
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
     rows = quality.name_quality(sample_kg, summary)
     table = pq.read_table(sample_kg / "quality.parquet").to_pylist()
     by_rule = Counter(f"{r['field']}: {r['rule']} ({r['action']})" for r in table)
@@ -265,7 +273,7 @@ def test_quality_rows_are_the_summarys_rules_with_the_tables_examples(sample_kg:
 
 
 def test_the_quality_section_is_rendered_when_present(filtered: str, report: Path, sample_kg: Path) -> None:
-    summary = json.loads((sample_kg / "summary.json").read_text())
+    summary = json.loads((current(sample_kg) / "summary.json").read_text())
     expected = quality.name_quality(sample_kg, summary)
     assert parsed(report.read_text(encoding="utf-8")).tables["name-classes"] == [
         [r.label, f"{r.count:,}", "; ".join(r.examples)] for r in expected]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import current
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -57,7 +58,7 @@ def exported(sample_kg, tmp_path_factory) -> dict[tuple[str, str], Path]:
     folder = tmp_path_factory.mktemp("schema-valid")
     files = {}
     for kind in GRAPHS:
-        graph, options = export_graph(sample_kg, kind), options_for(kind)
+        graph, options = export_graph(current(sample_kg), kind), options_for(kind)
         for module, ext in ((graphml, "graphml"), (gexf, "gexf")):
             files[kind, ext] = written(module, graph, folder / f"{kind}.{ext}", options)
     return files

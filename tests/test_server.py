@@ -315,7 +315,7 @@ def test_the_serve_command_logs_requests_and_stops_on_ctrl_c(kg, sample_corpus) 
 def test_the_serve_command_without_a_store_fails_cleanly(runner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["serve", "--kg", str(tmp_path), "--port", "0"])
     assert result.exit_code == 1
-    assert "no SPARQL store here" in result.output and "Traceback" not in result.output
+    assert "no knowledge graph here" in result.output and "Traceback" not in result.output
 
 
 def test_errors_on_a_kept_alive_connection_leave_it_usable(server, sample_corpus) -> None:

@@ -339,12 +339,12 @@ def test_cli_errors_are_one_line_without_traceback(runner, sample_kg: Path, args
 def test_cli_without_a_store_says_how_to_build_one(runner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["query", "--kg", str(tmp_path), "count-papers"])
     assert result.exit_code == 1
-    assert "no SPARQL store here" in result.output and "arxiv-kg build" in result.output
+    assert "no knowledge graph here" in result.output and "arxiv-kg build" in result.output
 
 
-def test_cli_timeout_stops_the_query_and_exits(small: Path) -> None:
+def test_cli_timeout_stops_the_query_and_exits(sample_kg: Path) -> None:
     cli = Path(sys.executable).parent / "arxiv-kg"
-    done = subprocess.run([str(cli), "query", "--kg", str(small), "--timeout", "0.5", ENDLESS],
+    done = subprocess.run([str(cli), "query", "--kg", str(sample_kg), "--timeout", "0.5", ENDLESS],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.strip() == "Error: query stopped after 0.5 s (time limit)"

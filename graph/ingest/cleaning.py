@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+
 from pylatexenc.latex2text import LatexNodes2Text
 
 from graph.ingest.kinds import is_affiliation, is_organisation

@@ -45,7 +45,8 @@ short links (owner and name unknown), ``anonymous.4open.science/r/<name>`` (owne
 and self-hosted forges by host shape (``git.``, ``gitea.``, ``gogs.``, ``forgejo.`` hosts;
 ``/-/`` in the path marks GitLab). arXiv DOIs (``10.48550/arXiv.2105.14656``) are mentions.
 
-Dropped: malformed DOI links (``https://doi.org/`` with no DOI), placeholders of blinded submissions (``github.com/anonymous/...``,
+Dropped: malformed DOI links (``https://doi.org/`` with no DOI), placeholders of blinded
+submissions (``github.com/anonymous/...``,
 ``github.com/xxx/xxx``, ``github.com/username/repo``), GitHub's own pages
 (``github.com/features``), arxiv.org URLs (they are mentions), and any URL that
 pyoxigraph does not accept as an IRI after percent-encoding the characters an IRI cannot hold,

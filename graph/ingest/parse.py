@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import errno
 import os
 import re
@@ -59,7 +60,28 @@ class Source:
     note: str = ""  # a warning to report once: why the label is not the file's name as is
 
 
-def expand_inputs(inputs: Iterable[str]) -> tuple[list[Source], list[Rejected]]:
+@dataclass(frozen=True, slots=True)
+class Input:
+    """An input as `build` was given it, kept so that `update` expands it again from any
+    folder into the same labels: where it is, and the label its files are named from."""
+
+    path: str  # absolute, or "-" for stdin
+    label: str  # a file's own label, or the folder's name that its files' labels start with
+    given: str  # the argument as typed, which names it when it cannot be reached
+
+
+def as_input(item: str) -> Input:
+    """The Input of a command-line argument, as it is now."""
+    if item == "-":
+        return Input("-", "<stdin>", item)
+    path = os.path.abspath(item)
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.stat(item).st_mode):
+            return Input(path, os.path.basename(path), item)
+    return Input(path, _file_label(item), item)
+
+
+def expand_inputs(inputs: Iterable[str | Input]) -> tuple[list[Source], list[Rejected]]:
     """Resolve files, folders (recursive ``*.md``) and ``-`` to a sorted list of sources.
 
     Labels never depend on where the data lives: files inside a folder are labelled from the
@@ -70,25 +92,27 @@ def expand_inputs(inputs: Iterable[str]) -> tuple[list[Source], list[Rejected]]:
     """
     files: list[Source] = []
     problems: list[Rejected] = []
-    for item in inputs:
-        if item == "-":
-            files.append(Source("-", "<stdin>"))
+    for given in (item if isinstance(item, Input) else as_input(item) for item in inputs):
+        if given.path == "-":
+            files.append(Source("-", given.label))
             continue
         try:
-            is_folder = stat.S_ISDIR(os.stat(item).st_mode)
+            is_folder = stat.S_ISDIR(os.stat(given.path).st_mode)
         except OSError as exc:
-            problems.append(Rejected(printable(item), 0, _unreachable(item, exc)))
+            problems.append(Rejected(printable(given.given), 0, _unreachable(given.path, exc)))
             continue
         if not is_folder:  # pipes such as <(zcat day.md.gz) too, when named on purpose
-            files.append(_source(item, _file_label(item)))
+            files.append(_source(given.path, given.label))
             continue
-        root = os.path.dirname(os.path.abspath(item))
-        found, trouble = _digests_under(item)
-        problems.extend(Rejected(printable(os.path.relpath(p, root)), 0, why) for p, why in trouble)
+
+        def label(path: str, folder: Input = given) -> str:
+            return os.path.normpath(os.path.join(folder.label, os.path.relpath(path, folder.path)))
+
+        found, trouble = _digests_under(given.path)
+        problems.extend(Rejected(printable(label(p)), 0, why) for p, why in trouble)
         if not found and not trouble:
-            problems.append(Rejected(printable(os.path.relpath(item, root)), 0,
-                                     "folder holds no *.md digest files"))
-        files.extend(_source(p, os.path.relpath(p, root)) for p in found)
+            problems.append(Rejected(printable(given.label), 0, "folder holds no *.md digest files"))
+        files.extend(_source(p, label(p)) for p in found)
     return _distinct_labels(files), problems
 
 

@@ -40,7 +40,6 @@ such as YASGUI. Updates (update= or an update as query) get 403.
 """
 from __future__ import annotations
 
-import ctypes
 import errno
 import html
 import io
@@ -64,6 +63,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
 from urllib.parse import parse_qs, urlsplit
 
+from graph.children import die_with_parent
 from graph.errors import ArxivKGError, KGNotFound
 from graph.rdf.store import (
     FORMATS,
@@ -226,10 +226,7 @@ def worker_main(fd: int, lifeline: int, memory_bytes: int, server_pid: int, kg_d
 def _exit_with_server(lifeline: int, server_pid: int) -> None:
     # On Linux the kernel sends SIGKILL when the thread that started this process ends (the
     # pool starts workers from one thread that lives as long as it does), GIL or no GIL.
-    if _PR_SET_PDEATHSIG is not None:
-        _PR_SET_PDEATHSIG(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != server_pid:  # the server died before that took effect
-            os._exit(0)
+    die_with_parent(server_pid)
 
     # Everywhere: only the server holds the pipe's write end and never writes, so the read
     # returns b"" when the server is gone. This thread needs the GIL, which a query deep in
@@ -256,16 +253,7 @@ def _answer(store, job: Job) -> Answer | Failure:
         return Failure("QueryError", f"query failed: {exc}")
 
 
-def _prctl():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
 
-
-_PR_SET_PDEATHSIG = _prctl()
 
 
 @dataclass(eq=False)  # identity, so workers can live in a set
@@ -579,7 +567,7 @@ _CORS = {"Access-Control-Allow-Origin": "*",
          "Access-Control-Expose-Headers": "X-Result-Rows, X-Result-Truncated, X-Cache",
          "Access-Control-Max-Age": "86400"}
 
-_BUSY = ("server busy: every connection slot is taken by a running request; try again\n").encode()
+_BUSY = (b"server busy: every connection slot is taken by a running request; try again\n")
 _BUSY_RESPONSE = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
                   b"Access-Control-Allow-Origin: *\r\nRetry-After: 1\r\nConnection: close\r\n"
                   b"Content-Length: " + str(len(_BUSY)).encode() + b"\r\n\r\n" + _BUSY)

@@ -28,14 +28,17 @@ grammar (only hand-made ones) are sorted in memory instead, so the output is the
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from graph.errors import ArxivKGError
 from graph.model.taxonomy import category_info
@@ -68,6 +71,7 @@ from graph.rdf.mapping import (
     subject_scheme_slug,
 )
 from graph.tables import scan
+from graph.tables.schema import TABLES
 
 
 class UnsortedTable(ArxivKGError):
@@ -96,24 +100,76 @@ def subjects(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
     describe = Describer(base_iri)
     small = _SmallKinds(kg, describe)
     authors = _author_iris(kg, describe.base)
-    papers, signatures = _papers(kg, describe, small, authors), _signatures(kg, describe, authors)
-    if not _ids_keep_their_order(kg):
-        papers, signatures = iter(sorted(papers, key=_FIRST)), iter(sorted(signatures, key=_FIRST))
-    streams = [papers, signatures, _authors(kg, describe, authors), iter(small.subjects)]
     total = (scan.num_rows(kg, "papers") + scan.num_rows(kg, "authorships") + len(authors)
              + len(small.subjects))
     done, next_report = 0, _PROGRESS_EVERY
-    for subject, group in groupby(heapq.merge(*streams, key=_FIRST), key=_FIRST):
-        pairs = next(group)[1]
-        for _, more in group:  # rare: an archive that is also a category
-            pairs = sorted_pairs(pairs + more)
-        yield subject, pairs
+    for subject in _merged(_streams(kg, describe, small, authors)):
+        yield subject
         done += 1
         if progress is not None and done >= next_report:
             progress(done, max(done, total))
             next_report = done + _PROGRESS_EVERY
     if progress is not None:
         progress(done, done)
+
+
+def subjects_of(kg_dir: str | Path, base_iri: str, papers: Collection[str],
+                authors: Collection[str], *, scratch: Path) -> Iterator[Subject]:
+    """What `subjects` yields for the subjects an update may change: the papers `papers`
+    with their author signatures, the authors `authors` and those papers' other authors, and
+    every subject of the small kinds (categories, ..., papers only mentioned), in IRI order.
+    Their rows are copied into a temporary folder in `scratch`."""
+    kg = Path(kg_dir)
+    describe = Describer(base_iri)
+    small = _SmallKinds(kg, describe)
+    with tempfile.TemporaryDirectory(prefix=".subjects-", dir=scratch) as folder:
+        part = Path(folder)
+        _restrict(kg, part, papers, authors)
+        yield from _merged(_streams(part, describe, small, _author_iris(part, describe.base)))
+
+
+def _restrict(kg: Path, part: Path, papers: Collection[str], authors: Collection[str]) -> None:
+    """The rows of `papers` (and of `authors`, and of those papers' authors) of kg's tables,
+    as tables in `part`."""
+    con = duckdb.connect()
+    try:
+        con.register("chosen_papers", pa.table({"arxiv_id": pa.array(sorted(papers), pa.string())}))
+        con.register("chosen_authors", pa.table({"key": pa.array(sorted(authors), pa.string())}))
+        for name in ("papers", *_CHILD_COLUMNS):
+            _copy(con, kg, part, name, "arxiv_id IN (SELECT arxiv_id FROM chosen_papers)")
+        _copy(con, kg, part, "authors", "key IN (SELECT key FROM chosen_authors) OR key IN "
+                                        f"(SELECT author_key FROM {_read(part, 'authorships')})")
+    finally:
+        con.close()
+
+
+def _copy(con: duckdb.DuckDBPyConnection, kg: Path, part: Path, name: str, where: str) -> None:
+    order = ", ".join(TABLES[name].order)  # the streams walk child tables in the papers' order
+    rows = con.sql(f"SELECT * FROM {_read(kg, name)} WHERE {where} ORDER BY {order}").to_arrow_table()
+    pq.write_table(rows, part / TABLES[name].file)
+
+
+def _read(kg: Path, name: str) -> str:
+    path = str(scan.table_file(kg, name)).replace("'", "''")
+    return f"read_parquet('{path}')"
+
+
+def _streams(kg: Path, describe: Describer, small: _SmallKinds,
+             authors: dict[str, Term]) -> list[Iterator[Subject]]:
+    """One stream per kind of subject, each in IRI order."""
+    papers, signatures = _papers(kg, describe, small, authors), _signatures(kg, describe, authors)
+    if not _ids_keep_their_order(kg):
+        papers, signatures = iter(sorted(papers, key=_FIRST)), iter(sorted(signatures, key=_FIRST))
+    return [papers, signatures, _authors(kg, describe, authors), iter(small.subjects)]
+
+
+def _merged(streams: list[Iterator[Subject]]) -> Iterator[Subject]:
+    """The streams merged in IRI order; a subject of two kinds gets the pairs of both."""
+    for subject, group in groupby(heapq.merge(*streams, key=_FIRST), key=_FIRST):
+        pairs = next(group)[1]
+        for _, more in group:  # noqa: B031  rare: an archive that is also a category
+            pairs = sorted_pairs(pairs + more)
+        yield subject, pairs
 
 
 def ntriples_lines(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
@@ -168,15 +224,20 @@ def _first_authors(rows: list[tuple[Any, ...]]) -> dict[str, int]:
     return first
 
 
+# The child tables a paper's subject is made from, and the columns read.
+_CHILD_COLUMNS = {
+    "categories": ("arxiv_id", "category", "primary"),
+    "subject_classes": ("arxiv_id", "scheme", "code", "edition"),
+    "repositories": ("arxiv_id", "url"),
+    "links": ("arxiv_id", "url"),
+    "mentions": ("arxiv_id", "mentioned"),
+    "authorships": ("arxiv_id", "position", "author_key"),
+}
+
+
 def _papers(kg: Path, describe: Describer, small: _SmallKinds,
             authors: dict[str, Term]) -> Iterator[Subject]:
-    children = {name: _Children(scan.rows(kg, name, columns)) for name, columns in (
-        ("categories", ("arxiv_id", "category", "primary")),
-        ("subject_classes", ("arxiv_id", "scheme", "code", "edition")),
-        ("repositories", ("arxiv_id", "url")),
-        ("links", ("arxiv_id", "url")),
-        ("mentions", ("arxiv_id", "mentioned")),
-        ("authorships", ("arxiv_id", "position", "author_key")))}
+    children = {name: _Children(scan.rows(kg, name, columns)) for name, columns in _CHILD_COLUMNS.items()}
     base = describe.base
     for aid, title, abstract, journal, comment, published, updated, version, dois in scan.rows(
             kg, "papers", _PAPER_COLUMNS):

@@ -12,6 +12,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.generations import kg_folder
 from graph.report import counts, quality, series
 from graph.report.network import CoauthorNetwork, coauthor_network
 from graph.report.selection import Filters, Selection, select
@@ -80,7 +81,7 @@ def gather(kg_dir: str | Path, filters: Filters, *, drawn: int = DEFAULT_DRAWN,
     leaders = net.by_papers[:TOP_PRODUCTION]
     rows = series.author_production(sel, tables["authorships"], [a.key for a in leaders])
     return ReportContent(
-        kg_name=Path(kg_dir).resolve().name, filters=filters, summary=summary, network=net,
+        kg_name=kg_folder(kg_dir).name, filters=filters, summary=summary, network=net,
         top_production=tuple((a.name, rows[a.key]) for a in leaders), **rest)
 
 

@@ -32,6 +32,14 @@ from graph.tables.persist import (
 from graph.tables.staging import CHILDREN
 from graph.tables.summary import summarise
 
+# What write_kg computes from the whole corpus at once, rather than from one paper's records
+# (papers and their child tables), one author key's authorships (authors) or one file (sources,
+# rejected). An update that recomputes only what changed (graph.tables.update) recomputes these
+# whole, and falls back to a full merge when one it does not know is listed here. The name
+# rules (recut) make a paper's author list depend on counts over every record, and the quality
+# table's merges and the authors' kind on every spelling: they are corpus-wide too.
+CORPUS_WIDE = ("recut", "quality", "variants", "summary")
+
 
 def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) -> dict[str, Any]:
     """Write every table, variants.json and summary.json into `out`; return the summary."""
@@ -52,18 +60,23 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) ->
             _write(steps, "authorships", engine.children(con, "authorships"), out)
             _write(steps, "quality", engine.quality(con, merges), out)
             _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file, out / s.QUALITY.file), out)
-            variants = background.submit(_variants, out, steps)
+            variants = background.submit(write_variants, out, steps)
             for name in CHILDREN:
                 if name != "authorships":
                     _write(steps, name, engine.children(con, name), out)
         finally:
             con.close()
         groups = variants.result()
+    return finish_kg(found, out, groups)
+
+
+def finish_kg(found: Staged, out: Path, variant_groups: int) -> dict[str, Any]:
+    """The per-file tables (sources, rejected) and summary.json; returns the summary."""
     write_table(pa.Table.from_pylist([asdict(f) for _, f in found.sources], schema=s.SOURCES.schema),
                 out / s.SOURCES.file)
     write_table(pa.Table.from_pylist([asdict(r) for r in found.rejected], schema=s.REJECTED.schema),
                 out / s.REJECTED.file)
-    summary = summarise(out, files=found.files, variant_groups=groups, notices=found.notices,
+    summary = summarise(out, files=found.files, variant_groups=variant_groups, notices=found.notices,
                         controls=found.controls)
     save_summary(summary, out)
     return summary
@@ -74,7 +87,7 @@ def _write(steps: Steps, name: str, batches: Iterator[pa.RecordBatch], out: Path
         write_batches(batches, out / s.TABLES[name].file, s.TABLES[name].schema)
 
 
-def _variants(out: Path, steps: Steps) -> int:
+def write_variants(out: Path, steps: Steps = no_steps) -> int:
     """Write variants.json from the authors table; return the number of groups."""
     with steps("author variants"):
         authors = read_table(out, "authors", ["key", "name"])

@@ -1,8 +1,9 @@
-"""The identity of a KG folder's contents: what caches of results derived from it are keyed by.
+"""The identity of a KG's contents: what caches of results derived from it are keyed by.
 
-A rebuild rewrites summary.json and the tables (atomically, so with new mtimes), which changes
-the identity and so invalidates every cached projection and measure. Hashing the tables'
-bytes would be exact but costs seconds at archive scale; their sizes and mtimes cost nothing.
+A published generation's identity is the hash of its manifest, which names the generation and
+holds every file's SHA-256: a new generation (a build, an update) has another one, so every
+cached projection and measure of the old one is left behind. A plain folder of tables (as
+tests and benchmarks write them) falls back to the tables' sizes and mtimes.
 """
 from __future__ import annotations
 
@@ -10,13 +11,17 @@ import hashlib
 import os
 from pathlib import Path
 
+from graph.generations import MANIFEST
 from graph.tables.persist import SUMMARY
 from graph.tables.schema import TABLES
 
 
 def kg_identity(kg_dir: str | os.PathLike[str]) -> str:
-    """A hex digest that changes whenever summary.json or any table file changes."""
+    """A hex digest that changes whenever the generation, or any table file, changes."""
     kg = Path(kg_dir)
+    manifest = kg / MANIFEST
+    if manifest.is_file():
+        return hashlib.sha256(manifest.read_bytes()).hexdigest()
     digest = hashlib.sha256()
     summary = kg / SUMMARY
     digest.update(summary.read_bytes() if summary.is_file() else b"no summary")

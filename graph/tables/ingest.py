@@ -13,17 +13,19 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ContextManager
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from graph.children import die_with_parent
 from graph.gcpause import paused_gc
-from graph.ingest.parse import Source, expand_inputs, read_digest
-from graph.ingest.pipeline import read_file
+from graph.ingest.parse import Input, Source, expand_inputs, read_digest
+from graph.ingest.pipeline import FileRead, read_file
 from graph.model.records import Notice, Rejected, SourceFile
 from graph.tables.staging import record_batch
 
@@ -35,6 +37,7 @@ TASK_BYTES = 8 << 20  # a task's digests: large enough that a staging file holds
 TASKS_PER_JOB = 8  # ... yet small enough that every worker gets several, and they finish together
 # Read back once, on this machine: CPU is the bottleneck, not the disk.
 STAGING_OPTIONS = {"compression": "none", "use_dictionary": False}
+RACY_NS = 2_000_000_000
 
 
 def no_steps(label: str) -> ContextManager[Report | None]:
@@ -50,6 +53,21 @@ def usable_cpus() -> int:
 
 
 @dataclass(frozen=True)
+class FileFacts:
+    """What one readable digest gave, kept in a generation (graph.tables.state) so that an
+    update can tell an unchanged file and merge without reading it again."""
+
+    place: int  # its place in the input order (the staging rows' `input`)
+    source: SourceFile
+    path: str  # absolute path it was read from ("-": standard input)
+    mtime_ns: int  # from a stat before it was read: a newer file has another mtime or size
+    stat_size: int
+    rejected: tuple[Rejected, ...]
+    notices: tuple[Notice, ...]
+    controls: int
+
+
+@dataclass(frozen=True)
 class Staged:
     """What staging produced: the folder of staging files and the per-file rows."""
 
@@ -60,6 +78,7 @@ class Staged:
     rejected: tuple[Rejected, ...]  # sorted by file, line and reason
     notices: tuple[Notice, ...] = ()  # kept with a warning, sorted by file, line and message
     controls: int = 0  # C0 control characters removed from records
+    facts: tuple[FileFacts, ...] = ()  # one per readable file, by place
 
 
 @dataclass(frozen=True)
@@ -72,14 +91,13 @@ class _Task:
 class _Done:
     files: int
     records: int
-    sources: tuple[tuple[int, SourceFile], ...]
-    rejected: tuple[Rejected, ...]
-    notices: tuple[Notice, ...]
-    controls: int
+    rejected: tuple[Rejected, ...]  # of the files that could not be read at all
+    notices: tuple[Notice, ...]  # of those files too (a name shown escaped)
+    facts: tuple[FileFacts, ...]
 
 
 @contextlib.contextmanager
-def staged(inputs: list[str], scratch: Path, *, jobs: int, steps: Steps = no_steps) -> Iterator[Staged]:
+def staged(inputs: list[str | Input], scratch: Path, *, jobs: int, steps: Steps = no_steps) -> Iterator[Staged]:
     """Stage every digest under `inputs` into a temporary folder inside `scratch` (removed on exit)."""
     scratch.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=".staging-", dir=scratch))
@@ -89,10 +107,17 @@ def staged(inputs: list[str], scratch: Path, *, jobs: int, steps: Steps = no_ste
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def stage(inputs: list[str], folder: Path, *, jobs: int, steps: Steps = no_steps) -> Staged:
+def stage(inputs: list[str | Input], folder: Path, *, jobs: int, steps: Steps = no_steps) -> Staged:
     sources, rejected = expand_inputs(inputs)
-    sources = [_spooled(source, folder, i) if source.path == "-" else source
-               for i, source in enumerate(sources)]
+    return stage_sources(list(enumerate(sources)), rejected, folder, jobs=jobs, steps=steps)
+
+
+def stage_sources(sources: list[tuple[int, Source]], rejected: list[Rejected], folder: Path, *,
+                  jobs: int, steps: Steps = no_steps) -> Staged:
+    """Stage `sources`, each given with its place in the input order, into `folder`;
+    `rejected`: the problems the inputs' expansion met."""
+    sources = [(place, _spooled(source, folder, place) if source.path == "-" else source)
+               for place, source in sources]
     tasks = _tasks(sources, jobs)
     work = functools.partial(_stage_task, str(folder))
     done: list[_Done] = []
@@ -104,13 +129,24 @@ def stage(inputs: list[str], folder: Path, *, jobs: int, steps: Steps = no_steps
                 files_read += result.files
                 if report:
                     report(files_read, len(sources))
-    rejected.extend(r for d in done for r in d.rejected)
-    return Staged(folder, len(sources), sum(d.records for d in done),
-                  tuple(sorted((s for d in done for s in d.sources), key=lambda s: (s[1].file, s[0]))),
+    return assemble(folder, len(sources), [f for d in done for f in d.facts],
+                    [*rejected, *(r for d in done for r in d.rejected)],
+                    [n for d in done for n in d.notices])
+
+
+def assemble(folder: Path, files: int, facts: list[FileFacts], problems: list[Rejected],
+             notices: list[Notice]) -> Staged:
+    """A Staged from what each readable file gave (`facts`) and the other `problems` and
+    `notices` (the inputs' expansion, files that could not be read): sorted, so that it does
+    not matter which worker read what."""
+    facts = sorted(facts, key=lambda f: f.place)
+    rejected = [*problems, *(r for f in facts for r in f.rejected)]
+    return Staged(folder, files, sum(f.source.records for f in facts),
+                  tuple(sorted(((f.place, f.source) for f in facts), key=lambda s: (s[1].file, s[0]))),
                   tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
-                  tuple(sorted((n for d in done for n in d.notices),
+                  tuple(sorted([*notices, *(n for f in facts for n in f.notices)],
                                key=lambda n: (n.file, n.line, n.message))),
-                  sum(d.controls for d in done))
+                  sum(f.controls for f in facts), tuple(facts))
 
 
 def _spooled(source: Source, folder: Path, place: int) -> Source:
@@ -123,13 +159,13 @@ def _spooled(source: Source, folder: Path, place: int) -> Source:
     return Source(str(spool), source.label)
 
 
-def _tasks(sources: list[Source], jobs: int) -> list[_Task]:
-    sizes = [_size(s) for s in sources]
+def _tasks(sources: list[tuple[int, Source]], jobs: int) -> list[_Task]:
+    sizes = [_size(s) for _, s in sources]
     limit = max(1, min(TASK_BYTES, sum(sizes) // (jobs * TASKS_PER_JOB)))
     tasks: list[_Task] = []
     current: list[tuple[int, Source]] = []
     filled = 0
-    for place, (source, size) in enumerate(zip(sources, sizes)):
+    for (place, source), size in zip(sources, sizes):
         current.append((place, source))
         filled += size
         if filled >= limit:
@@ -154,21 +190,46 @@ def _mapper(jobs: int) -> Iterator[Callable]:
         return
     # fork: workers start in milliseconds with the parsers already imported; nothing here
     # holds a lock or a thread that a forked child could inherit half-taken.
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, die_with_parent, (os.getpid(),)) as pool:
         yield functools.partial(pool.imap_unordered, chunksize=1)
 
 
 def _stage_task(folder: str, task: _Task) -> _Done:
     with paused_gc():
-        reads = [(place, read_file(source)) for place, source in task.files]
-        records = [(place, r) for place, read in reads for r in read.records]
+        reads = [(place, source, _stat(source, folder), read_file(source)) for place, source in task.files]
+        records = [(place, r) for place, _, _, read in reads for r in read.records]
         if records:
             batch = record_batch(records)
             pq.write_table(pa.Table.from_batches([batch]),
                            os.path.join(folder, f"{task.number:06d}.parquet"),
                            **STAGING_OPTIONS)
     return _Done(len(task.files), len(records),
-                 tuple((place, read.source) for place, read in reads if read.source is not None),
-                 tuple(r for _, read in reads for r in read.rejected),
-                 tuple(n for _, read in reads for n in read.notices),
-                 sum(read.controls for _, read in reads))
+                 tuple(r for _, _, _, read in reads if read.source is None for r in read.rejected),
+                 tuple(n for _, _, _, read in reads if read.source is None for n in read.notices),
+                 tuple(_facts(place, source, st, read) for place, source, st, read in reads
+                       if read.source is not None))
+
+
+def _stat(source: Source, folder: str) -> os.stat_result | None:
+    """The file's stat before it is read; None for standard input (spooled into `folder`)."""
+    if source.path == "-" or os.path.dirname(source.path) == folder:
+        return None
+    try:
+        return os.stat(source.path)
+    except OSError:
+        return None  # read_file says why
+
+
+def _facts(place: int, source: Source, st: os.stat_result | None, read: FileRead) -> FileFacts:
+    assert read.source is not None
+    return FileFacts(place, read.source, "-" if st is None else os.path.abspath(source.path),
+                     _trusted_mtime(st), st.st_size if st else -1, read.rejected, read.notices,
+                     read.controls)
+
+
+def _trusted_mtime(st: os.stat_result | None) -> int:
+    """The mtime an update may trust to skip the file, or 0 (hash it next time): a file changed
+    within RACY_NS of being read may change again without its mtime moving (coarse clocks)."""
+    if st is None or time.time_ns() - st.st_mtime_ns < RACY_NS:
+        return 0
+    return st.st_mtime_ns

@@ -1,0 +1,133 @@
+"""`arxiv-kg update`: the result equals a full build of the same files (tables row for row,
+summary and variants byte for byte, store triples as sets, exports byte for byte), whatever the
+order the days came in, with revised and vanished files; nothing is written when nothing
+changed; a full disk or a kill leaves the previous generation. bench/update_equivalence.py and
+bench/crash_harness.py do the same at scale and at every crash point."""
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pyarrow.parquet as pq
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from arxiv_kg.cli import main
+from graph.crash import AT
+from graph.generations import open_kg, verify
+from graph.sample import sample_dir
+from graph.tables.schema import TABLES
+
+DAYS = sorted(sample_dir().glob("*.md"))
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def triples(generation: Path) -> set[str]:
+    return {f"{q.subject} {q.predicate} {q.object}" for q in ox.Store.read_only(str(generation / "store"))}
+
+
+def assert_same_kg(a: Path, b: Path) -> None:
+    with open_kg(a) as x, open_kg(b) as y:
+        for table in TABLES.values():
+            assert pq.read_table(x.path / table.file).equals(pq.read_table(y.path / table.file)), table.name
+        for name in ("summary.json", "variants.json", "kg.ttl", "kg.nt"):
+            assert (x.path / name).read_bytes() == (y.path / name).read_bytes(), name
+        assert triples(x.path) == triples(y.path)
+        assert x.manifest["store"]["triples"] == len(triples(y.path))
+        assert verify(x) == []
+
+
+def folder(tmp: Path, name: str, days: list[Path]) -> Path:
+    out = tmp / name
+    out.mkdir()
+    for day in days:
+        shutil.copy(day, out / day.name)
+    return out
+
+
+def test_updates_in_any_order_with_revisions_equal_a_full_build(tmp_path):
+    inputs = folder(tmp_path, "in", [DAYS[1]])
+    run("build", str(inputs), "--out", str(tmp_path / "kg"), "-q")
+    shutil.copy(DAYS[0], inputs / DAYS[0].name)  # a day older than the KG's
+    result = run("update", "--kg", str(tmp_path / "kg"), "--exports")
+    assert "files 1 added" in result.stdout and "triples" in result.stdout
+    # A revision: a day whose records are already in the KG (duplicates), and a file changed
+    # in place (its old records withdrawn, with a warning).
+    shutil.copy(DAYS[1], inputs / "again.md")
+    (inputs / DAYS[1].name).write_text(DAYS[1].read_text() + "\n" + DAYS[2].read_text())
+    result = run("update", "--kg", str(tmp_path / "kg"), "--exports")
+    assert "changed" in result.stderr
+    run("build", str(inputs), "--out", str(tmp_path / "full"), "-q")
+    assert_same_kg(tmp_path / "kg", tmp_path / "full")
+
+
+def test_a_vanished_file_is_withdrawn_with_a_warning_and_exports_are_marked_stale(tmp_path):
+    inputs = folder(tmp_path, "in", DAYS)
+    run("build", str(inputs), "--out", str(tmp_path / "kg"), "-q")
+    (inputs / DAYS[0].name).unlink()
+    result = run("update", "--kg", str(tmp_path / "kg"))
+    assert DAYS[0].name in result.stderr and "files 0 added, 0 changed, 1 removed" in result.stdout
+    manifest = orjson.loads((tmp_path / "kg" / "current" / "manifest.json").read_bytes())
+    assert manifest["exports"]["kg.ttl"]["stale"] is True
+    assert not (tmp_path / "kg" / "current" / "kg.ttl").exists()
+    run("build", str(inputs), "--out", str(tmp_path / "full"), "-q")
+    with open_kg(tmp_path / "kg") as a, open_kg(tmp_path / "full") as b:
+        assert (a.path / "summary.json").read_bytes() == (b.path / "summary.json").read_bytes()
+        assert triples(a.path) == triples(b.path)
+
+
+def test_an_update_with_nothing_new_writes_nothing(tmp_path, sample_kg):
+    kg = Path(shutil.copytree(sample_kg, tmp_path / "kg", symlinks=True))
+    before = os.readlink(kg / "current")
+    result = run("update", "--kg", str(kg))
+    assert "up to date" in result.stdout + result.stderr
+    assert os.readlink(kg / "current") == before
+
+
+def test_a_full_disk_fails_in_one_line_and_keeps_the_previous_generation(tmp_path, sample_kg, monkeypatch):
+    kg = Path(shutil.copytree(sample_kg, tmp_path / "kg", symlinks=True))
+    before = (kg / "current" / "summary.json").read_bytes()
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "papers.parquet")
+
+    monkeypatch.setattr("graph.tables.build.write_batches", full)
+    result = CliRunner().invoke(main, ["build", "--out", str(kg), "-q"])
+    assert result.exit_code == 1 and result.stderr.strip().count("\n") == 0
+    assert "No space left on device" in result.stderr and "Traceback" not in result.output
+    assert (kg / "current" / "summary.json").read_bytes() == before
+    assert not [p for p in kg.iterdir() if p.name.startswith(".draft-")]
+
+
+@pytest.mark.parametrize("command, point", [("build", "publish:renamed"), ("update", "store:backup")])
+def test_a_killed_writer_leaves_the_previous_generation_and_a_rerun_completes(tmp_path, command, point):
+    inputs = folder(tmp_path, "in", DAYS[:2])
+    kg = tmp_path / "kg"
+    light = ["--formats", "none"] + ["--no-store"] * (command == "build")  # what the point needs
+    run("build", str(inputs), "--out", str(kg), *light, "-q")
+    before = (kg / "current" / "summary.json").read_bytes()
+    shutil.copy(DAYS[2], inputs / DAYS[2].name)
+    args = ["build", str(inputs), "--out", str(kg), *light] if command == "build" else ["update", "--kg", str(kg)]
+    cli = [str(Path(sys.executable).parent / "arxiv-kg"), *args, "-q"]
+    killed = subprocess.run(cli, check=False, env={**os.environ, AT: point}, capture_output=True, timeout=300)
+    assert killed.returncode == -9
+    assert (kg / "current" / "summary.json").read_bytes() == before
+    with open_kg(kg) as generation:
+        assert verify(generation) == []
+    assert subprocess.run(cli, check=False, capture_output=True, timeout=300).returncode == 0
+    assert json.loads((kg / "current" / "summary.json").read_text())["files"] == 3
+    left = [name for _, dirs, files in os.walk(kg) for name in [*dirs, *files]
+            if name.startswith((".draft-", ".current.", ".staging-", ".subjects-")) or name.endswith(".tmp")]
+    assert left == []
