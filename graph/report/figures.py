@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter, StrMethodFormatter
 
 from graph.report.counts import Lotka
 from graph.report.network import CoauthorNetwork
@@ -130,6 +130,9 @@ def ranked_bars(panels: Sequence[Panel]) -> Figure:
         ax.set_xmargin(0.15)
         if fmt == "{:,}":
             _counts(ax.xaxis)
+        else:  # small probabilities: few ticks, short labels, or they run into each other
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.2g}"))
         ax.grid(axis="y", visible=False)
         ax.set_title(title, loc="left")
         ax.set_xlabel(xlabel)
