@@ -163,7 +163,7 @@ def _segmentations(words: list[str], known: Mapping[str, int]) -> list[list[str]
     glued "and" may end a part: "Jane Doeand John Smith")."""
     if not words:
         return [[]]
-    out = []
+    out: list[list[str]] = []
     for end in range(2, len(words) + 1):
         for part in _part_spellings(words[:end]):
             if known.get(author_key(part), 0):

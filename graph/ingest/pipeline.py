@@ -33,8 +33,11 @@ def read_file(source: Source) -> FileRead:
     for item in parse_bytes(data, source.label):
         if isinstance(item, RawRecord):
             controls += item.controls
-            item = normalise(item)
-        (rejected if isinstance(item, Rejected) else records).append(item)
+        done = normalise(item) if isinstance(item, RawRecord) else item
+        if isinstance(done, Rejected):
+            rejected.append(done)
+        else:
+            records.append(done)
     notices.extend(n for r in records for n in r.notices)
     return FileRead(tuple(records), tuple(rejected),
                     SourceFile(source.label, len(data), hashlib.sha256(data).hexdigest(),

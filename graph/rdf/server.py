@@ -288,7 +288,7 @@ class WorkerPool:
         self._all: set[_Worker] = set()
         self._running = {"fast": 0, "slow": 0}
         self._closed = False
-        self._lifeline_fds = os.pipe()  # the write end never leaves this process
+        self._lifeline_fds: tuple[int, ...] = os.pipe()  # the write end never leaves this process
         # Every worker is started from this one long-lived thread: a worker's death signal
         # fires when the thread that started it ends.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-spawner")
@@ -727,7 +727,7 @@ class SparqlServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}/sparql"
 
@@ -885,7 +885,7 @@ class _Handler(BaseHTTPRequestHandler):
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             raise BadRequest(HTTPStatus.BAD_REQUEST, "expected exactly one non-empty 'query' parameter")
-        requested = (params.get("format") or [None])[0]
+        requested: str | None = next(iter(params.get("format", [])), None)
         job = Job(queries[0], self.headers.get("Accept"), requested, self.server.options.max_rows)
         reply, cached = self.server.answer(job, self._client_gone)
         if isinstance(reply, Failure):

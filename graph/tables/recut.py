@@ -59,8 +59,9 @@ def _recuts(con: duckdb.DuckDBPyConnection) -> list[dict]:
             names = tuple(names)
             if names not in done:
                 done[names] = _changed(names, known)
-            if done[names] is not None:
-                rows.append({"input": place, "line": line, **done[names]})
+            changed = done[names]
+            if changed is not None:
+                rows.append({"input": place, "line": line, **changed})
     return rows
 
 
