@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from graph.generations import open_kg
 from graph.tables.persist import SUMMARY, VARIANTS
 from graph.tables.schema import TABLES
+from graph.tables.state import DEPS, KNOWN, RECUTS
 
 
 def compare(a: Path, b: Path, *, store: bool = True, say=print) -> bool:
@@ -32,6 +33,10 @@ def compare(a: Path, b: Path, *, store: bool = True, say=print) -> bool:
         identical = (a / table.file).read_bytes() == (b / table.file).read_bytes()
         say(f"{table.name:16s} {left.num_rows:>9,} / {right.num_rows:>9,} rows  "
             f"rows {'equal' if rows else 'DIFFER'}  bytes {'identical' if identical else 'differ'}")
+    for name in (KNOWN, DEPS, RECUTS):  # what the next update's name rules start from
+        rows = pq.read_table(a / name).equals(pq.read_table(b / name))
+        same &= rows
+        say(f"{name:27s} rows {'equal' if rows else 'DIFFER'}")
     for name in (SUMMARY, VARIANTS):
         identical = (a / name).read_bytes() == (b / name).read_bytes()
         same &= identical

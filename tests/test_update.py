@@ -131,3 +131,41 @@ def test_a_killed_writer_leaves_the_previous_generation_and_a_rerun_completes(tm
     left = [name for _, dirs, files in os.walk(kg) for name in [*dirs, *files]
             if name.startswith((".draft-", ".current.", ".staging-", ".subjects-")) or name.endswith(".tmp")]
     assert left == []
+
+
+def digest(day: str, records: list[tuple[str, str]]) -> str:
+    """A digest file of `records`, (arXiv ID, Authors field) each."""
+    out = [f"# Arxiv Papers in cs.CV on {day}"]
+    for arxiv_id, authors in records:
+        out += [f"### A paper on {arxiv_id}", f"- **Arxiv ID**: http://arxiv.org/abs/{arxiv_id}v1",
+                "- **DOI**: None", "- **Categories**: **cs.CV**",
+                f"- **Links**: [PDF](http://arxiv.org/pdf/{arxiv_id}v1)",
+                f"- **Published**: {day} 00:31:42+00:00", f"- **Updated**: {day} 00:31:42+00:00",
+                f"- **Authors**: {authors}", "- **Comment**: None", "- **Journal**: None",
+                "- **Summary**: An abstract.", "", ""]
+    return "\n".join(out)
+
+
+def test_a_splice_update_re_cuts_old_lists_that_new_papers_make_known(tmp_path):
+    """A new day can make the parts of an old, joined author list known authors: a full build
+    re-cuts that old list, and so must the update (it re-merges only the affected papers)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "20210104.md").write_text(digest("2021-01-04", [
+        ("2101.00001", "Avani A. Pendse Jonathan Cohen, Mary Major"),
+        ("2101.00002", "Avani A. Pendse, J P Smith")]))
+    run("build", str(inputs), "--out", str(tmp_path / "kg"), "-q")
+    (inputs / "20210105.md").write_text(digest("2021-01-05", [
+        ("2101.00003", "Jonathan Cohen, J. P. Smith")]))
+    result = run("update", "--kg", str(tmp_path / "kg"), "--exports")
+    assert "(splice)" in result.stdout
+    run("build", str(inputs), "--out", str(tmp_path / "full"), "-q")
+    assert_same_kg(tmp_path / "kg", tmp_path / "full")
+    with open_kg(tmp_path / "kg") as kg:
+        authors = pq.read_table(kg.path / "authorships.parquet").to_pylist()
+        quality = pq.read_table(kg.path / "quality.parquet").to_pylist()
+    assert [a["name"] for a in authors if a["arxiv_id"] == "2101.00001"] == \
+        ["Avani A. Pendse", "Jonathan Cohen", "Mary Major"]
+    # noted at the old paper, which the update did not merge again
+    assert [(q["file"], q["original"]) for q in quality if q["rule"] == "safe key rule"] == \
+        [("20210104.md", "J P Smith")]

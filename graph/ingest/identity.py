@@ -179,6 +179,9 @@ def _part_spellings(words: list[str]) -> list[str]:
     return [text]
 
 
+SAFE_KEY_RULE = "safe key rule"
+
+
 def safe_key_notes(first: Mapping[str, tuple[str, int]]) -> list[Note]:
     """One `merged` note per spelling that author_key's safe rules gave another spelling's key
     (not merely its case-folded self), at `first[spelling]`, the (file, line) where it was
@@ -190,5 +193,5 @@ def safe_key_notes(first: Mapping[str, tuple[str, int]]) -> list[Note]:
     for name, where in first.items():
         key = author_key(name)
         if name.casefold() != key and len(by_key[key]) > 1:
-            notes.append(Note(*where, FIELD, "merged", "safe key rule", name, key))
+            notes.append(Note(*where, FIELD, "merged", SAFE_KEY_RULE, name, key))
     return notes

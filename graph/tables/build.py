@@ -10,7 +10,7 @@ needs.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -41,8 +41,10 @@ from graph.tables.summary import summarise
 CORPUS_WIDE = ("recut", "quality", "variants", "summary")
 
 
-def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) -> dict[str, Any]:
-    """Write every table, variants.json and summary.json into `out`; return the summary."""
+def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps,
+             known: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """Write every table, variants.json and summary.json into `out`, and the name rules' part of
+    its state; return the summary. `known`: see graph.tables.recut.recut_authors."""
     out.mkdir(parents=True, exist_ok=True)
     con = engine.connect(found.folder, jobs)
     # Variants are found in Python from the author keys: they run in a thread while the engine
@@ -52,7 +54,8 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps) ->
             with steps("merging duplicates"):
                 engine.load_staging(con, found.folder)
             with steps("corpus-wide name rules"):
-                recut.recut_authors(con)
+                recut.recut_authors(con, known)
+                recut.save_state(con, out)
                 merges = recut.safe_merges(con)
             # Papers first: their sort is the engine's largest, and the variants' Python
             # objects are not yet alive beside it (2.5M records: 5.7 GB peak RSS the other way).

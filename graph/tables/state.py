@@ -10,6 +10,9 @@ change between versions (a KG whose state is missing or older is rebuilt, never 
                                label, path, the stat an update compares first, SHA-256, counts,
                                controls removed, its rejections and warnings, and its `place`,
                                the id its records carry in their `input` column
+    state/recut/known.parquet  papers per author key over every staged record (graph.tables.recut)
+    state/recut/deps.parquet   (arXiv ID, key): the keys each paper's author lists looked up there
+    state/recut/recuts.parquet the author lists the corpus-wide name rules changed, by file and line
 """
 from __future__ import annotations
 
@@ -34,6 +37,10 @@ from graph.tables.staging import RECORDS
 STATE = "state"
 RECORDS_DIR = f"{STATE}/records"
 FILES = f"{STATE}/files.parquet"
+RECUT_DIR = f"{STATE}/recut"
+KNOWN = f"{RECUT_DIR}/known.parquet"
+DEPS = f"{RECUT_DIR}/deps.parquet"
+RECUTS = f"{RECUT_DIR}/recuts.parquet"
 VERSION = 1  # of this layout; an update refuses another one
 BUCKETS = 64
 _BUCKET = "__bucket"

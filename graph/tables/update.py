@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from graph.crash import crash_point
+from graph.ingest.identity import SAFE_KEY_RULE
 from graph.ingest.parse import Input, Source, expand_inputs, read_digest
 from graph.model.records import Notice, Rejected
-from graph.tables import build, engine, state
+from graph.tables import build, engine, recut, state
 from graph.tables import schema as s
 from graph.tables.ingest import (
     FileFacts,
@@ -53,8 +56,9 @@ from graph.tables.staging import CHILDREN
 
 PER_PAPER = ("papers", *CHILDREN)
 PER_FILE = ("sources", "rejected")
-_SPLICEABLE = {*PER_PAPER, "authors", *PER_FILE}
-_KNOWN_CORPUS_WIDE = {"variants", "summary"}
+_SPLICEABLE = {*PER_PAPER, "authors", "quality", *PER_FILE}
+_KNOWN_CORPUS_WIDE = {"recut", "quality", "variants", "summary"}
+_RECUT_STATE = (state.KNOWN, state.DEPS, state.RECUTS)
 
 
 @dataclass(frozen=True)
@@ -181,13 +185,12 @@ def write_update(plan: Plan, new: Staged, base: Path, out: Path, *, jobs: int, f
     con = engine.connect(new.folder, jobs)
     try:
         with steps("records kept for updates"):
-            withdrawn_ids = _write_state(con, plan, found, new, base, out, withdrawn, reuse)
+            _write_state(con, plan, found, new, base, out, withdrawn, reuse)
         crash_point("update:state")
-        if full or not splice_applies():
+        if full or not splice_applies() or not all((base / f).is_file() for f in _RECUT_STATE):
             written = _full(found, base, out, jobs=jobs, steps=steps)
         else:
-            papers = withdrawn_ids | _ids(con, _staging(new))
-            written = _splice(con, found, base, out, papers, jobs=jobs, steps=steps)
+            written = _splice(con, found, base, out, jobs=jobs, steps=steps)
     finally:
         con.close()
     change = _change(plan, found, written, base, out, withdrawn)
@@ -209,9 +212,9 @@ def _staging(new: Staged) -> list[Path]:
 
 
 def _write_state(con: duckdb.DuckDBPyConnection, plan: Plan, found: Staged, new: Staged,
-                 base: Path, out: Path, withdrawn: set[str], reuse: Any) -> frozenset[str]:
-    """The records parts and files table of the new generation; returns the arXiv IDs of the
-    withdrawn records."""
+                 base: Path, out: Path, withdrawn: set[str], reuse: Any) -> None:
+    """The records parts and files table of the new generation, and the views `gone` (the
+    withdrawn records) and `fresh` (the records read now)."""
     new_labels = {f.source.file for f in new.facts}
     touched = {state.bucket(label) for label in withdrawn | new_labels}
     old_parts = [p for p in state.parts(base) if int(p.stem) in touched]
@@ -229,9 +232,14 @@ def _write_state(con: duckdb.DuckDBPyConnection, plan: Plan, found: Staged, new:
         if int(part.stem) not in touched:
             reuse(state.part_name(int(part.stem)))
     state.save_facts(found.facts, out)
-    if not old_parts:
-        return frozenset()
-    return _ids(con, old_parts, "file IN (SELECT file FROM withdrawn)")
+    con.register("no_records", pa.table({f.name: pa.array([], f.type) for f in state.RECORDS},
+                                        schema=state.RECORDS))
+    gone = (f"SELECT * FROM read_parquet({state.parquet_list(old_parts)}) "
+            "WHERE file IN (SELECT file FROM withdrawn)") if old_parts else "SELECT * FROM no_records"
+    fresh = (f"SELECT * FROM read_parquet({state.parquet_list(_staging(new))})"
+             if _staging(new) else "SELECT * FROM no_records")
+    con.execute(f"CREATE VIEW gone AS {gone}")
+    con.execute(f"CREATE VIEW fresh AS {fresh}")
 
 
 def _ids(con: duckdb.DuckDBPyConnection, parts: list[Path], where: str = "true") -> frozenset[str]:
@@ -285,20 +293,30 @@ def _parquet(path: Path) -> str:
     return f"read_parquet({state.parquet_list([path])})"
 
 
-def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path,
-            papers: frozenset[str], *, jobs: int, steps: Steps) -> Written:
+def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path, *, jobs: int,
+            steps: Steps) -> Written:
+    with steps("corpus-wide name rules"):
+        known = _known(con, base, out)
+        papers = _affected_papers(con, base)
     con.register("affected", pa.table({"arxiv_id": pa.array(sorted(papers), pa.string())}))
     with steps(f"merging the {len(papers):,} affected papers"):
         subset = out / ".subset"
         subset.mkdir()
         try:
-            _merge_subset(con, out, subset, jobs)
+            _merge_subset(con, out, subset, jobs, known)
             crash_point("update:merged")
-            for name in PER_PAPER:
-                file = s.TABLES[name].file
-                _splice_table(con, name, base / file, subset / file, out, "arxiv_id", "affected")
-                crash_point(f"update:spliced {name}")
-            authors = _splice_authors(con, base, subset, out)
+            ids = pa.array(sorted(papers), pa.string())
+            # The papers table is most of the bytes to write again: it is written beside the rest
+            # (Arrow and the Parquet writer leave the GIL).
+            with ThreadPoolExecutor(1) as background:
+                written = background.submit(_splice_papers, base, subset, out, ids)
+                for name in CHILDREN:
+                    _splice_table(name, base, subset, out, "arxiv_id", ids)
+                    crash_point(f"update:spliced {name}")
+                _splice_recut_state(base, subset, out, ids)
+                _splice_quality(con, base, subset, out)
+                authors = _splice_authors(con, base, subset, out)
+                written.result()
         finally:
             shutil.rmtree(subset, ignore_errors=True)
     groups = build.write_variants(out, steps)
@@ -306,46 +324,145 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
     return Written(summary, Change(method="splice"), papers, authors)
 
 
-def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs: int) -> None:
-    """The build's merge over the records of the affected papers only, into `subset`."""
+def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> dict[str, int]:
+    """The new generation's papers per staged author key, written into its state: counted again
+    only for the keys of the records withdrawn or read now (`delta_keys`); the table `changed`
+    holds the keys whose count changed."""
+    con.execute("""
+        CREATE TEMP TABLE delta_keys AS
+        SELECT DISTINCT a.author_key AS key
+        FROM (SELECT unnest(authorships) AS a FROM gone UNION ALL SELECT unnest(authorships) FROM fresh)""")
+    con.execute(f"""
+        CREATE TEMP TABLE recounted AS
+        SELECT a.author_key AS key, count(DISTINCT arxiv_id) AS papers
+        FROM (SELECT arxiv_id, unnest(authorships) AS a
+              FROM read_parquet({state.parquet_list(state.parts(out))}))
+        WHERE a.author_key IN (SELECT key FROM delta_keys) GROUP BY ALL""")
+    old = _parquet(base / state.KNOWN)
+    con.execute(f"""
+        CREATE TEMP TABLE changed AS
+        SELECT key FROM (SELECT * FROM {old} WHERE key IN (SELECT key FROM delta_keys)) o
+        FULL JOIN recounted n USING (key) WHERE o.papers IS DISTINCT FROM n.papers""")
+    (out / state.RECUT_DIR).mkdir(parents=True, exist_ok=True)
+    state.write_sql(con, f"""
+        SELECT * FROM {old} WHERE key NOT IN (SELECT key FROM delta_keys)
+        UNION ALL SELECT * FROM recounted ORDER BY key""", out / state.KNOWN, recut.KNOWN)
+    counts = read_table_at(out / state.KNOWN)
+    return dict(zip(counts.column(0).to_pylist(), counts.column(1).to_pylist()))
+
+
+def _affected_papers(con: duckdb.DuckDBPyConnection, base: Path) -> frozenset[str]:
+    """Papers that gained or lost a record, and those with a list that looked up a key whose
+    count changed (graph.tables.recut keeps which): every other paper's rows stay as they are."""
+    rows = con.sql(f"""
+        SELECT arxiv_id FROM gone UNION SELECT arxiv_id FROM fresh
+        UNION SELECT arxiv_id FROM {_parquet(base / state.DEPS)} WHERE key IN (SELECT key FROM changed)
+        """).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def read_table_at(path: Path) -> pa.Table:
+    with pq.ParquetFile(path) as parquet:
+        return parquet.read()
+
+
+def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs: int,
+                  known: dict[str, int]) -> None:
+    """The build's merge over the records of the affected papers only, into `subset`, with the
+    whole corpus's counts for the name rules."""
     records = subset / "records"
     records.mkdir()
-    parts = state.parts(out)
-    rows = 0
-    if parts:
-        rows = state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(parts)}) "
-                                    "WHERE arxiv_id IN (SELECT arxiv_id FROM affected)",
-                               records / "affected.parquet", state.RECORDS)
-    else:
-        write_batches(iter(()), records / "affected.parquet", state.RECORDS)
-    build.write_kg(Staged(records, 0, rows, (), ()), subset, jobs=jobs)
+    rows = state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(state.parts(out))}) "
+                                "WHERE arxiv_id IN (SELECT arxiv_id FROM affected)",
+                           records / "affected.parquet", state.RECORDS)
+    build.write_kg(Staged(records, 0, rows, (), ()), subset, jobs=jobs, known=known)
 
 
-def _splice_table(con: duckdb.DuckDBPyConnection, name: str, old: Path, new: Path, out: Path,
-                  key: str, affected: str) -> None:
-    """Table `name` into `out`: the rows of `old` whose `key` is not in the relation `affected`,
-    and every row of `new`, in the table's order."""
+def _splice_papers(base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
+    _splice_table("papers", base, subset, out, "arxiv_id", ids)
+    crash_point("update:spliced papers")
+
+
+def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str, values: pa.Array) -> None:
+    """Table `name` into `out`: the rows of base's whose `key` is not in `values`, and every
+    row of subset's, in the table's order."""
     table = s.TABLES[name]
+    _splice_file(base / table.file, subset / table.file, out / table.file, key, values, table.order,
+                 table.schema)
+
+
+def _splice_file(old: Path, new: Path, path: Path, key: str, values: pa.Array,
+                 order: Sequence[str], schema: pa.Schema) -> None:
+    kept = read_table_at(old)
+    kept = kept.filter(pc.invert(pc.is_in(kept.column(key), value_set=values)))
+    rows = pa.concat_tables([kept, read_table_at(new).cast(kept.schema)])
+    # Arrow sorts strings by their bytes, as DuckDB's ORDER BY in the build does.
+    rows = rows.take(pc.sort_indices(rows, sort_keys=[(c, "ascending") for c in order]))
+    # Read back, a list's item is named as Parquet names it: `schema` names it as the build does.
+    write_batches(rows.to_batches(), path, schema)
+
+
+def _splice_recut_state(base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
+    """The name rules' lookups and re-cut lists: the affected papers' from the subset."""
+    _splice_file(base / state.DEPS, subset / state.DEPS, out / state.DEPS, "arxiv_id", ids,
+                 ("arxiv_id", "key"), recut.DEPS)
+    _splice_file(base / state.RECUTS, subset / state.RECUTS, out / state.RECUTS, "arxiv_id", ids,
+                 ("file", "line"), recut.RECUTS)
+
+
+def _splice_quality(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path) -> None:
+    """The quality table: the affected records' notes from the subset; the safe key rule's merges
+    again for every key an affected record lists (they depend on every record's spellings)."""
+    old_records = f"read_parquet({state.parquet_list(state.parts(base))})"
+    con.execute(f"""
+        CREATE TEMP TABLE spliced_keys AS
+        SELECT DISTINCT a.author_key AS key FROM (
+            SELECT unnest(authorships) AS a FROM {old_records} WHERE arxiv_id IN (SELECT arxiv_id FROM affected)
+            UNION ALL SELECT unnest(authorships) FROM {_parquet(base / state.RECUTS)}
+                WHERE arxiv_id IN (SELECT arxiv_id FROM affected)
+            UNION ALL SELECT unnest(authorships) FROM {_parquet(subset / state.RECUTS)}
+            UNION ALL SELECT unnest(authorships) FROM read_parquet('{subset / "records" / "*.parquet"}'))""")
+    con.execute(f"""
+        CREATE VIEW records AS
+        SELECT r.* REPLACE (coalesce(c.authorships, r.authorships) AS authorships)
+        FROM read_parquet({state.parquet_list(state.parts(out))}) r
+        LEFT JOIN {_parquet(out / state.RECUTS)} c USING (file, line)""")
+    con.register("safe_merges", recut.safe_merges(con, "spliced_keys"))
+    safe = f"rule = '{SAFE_KEY_RULE}'"
     state.write_sql(con, f"""
-        SELECT * FROM {_parquet(old)} WHERE {key} NOT IN (SELECT {key} FROM {affected})
-        UNION ALL SELECT * FROM {_parquet(new)}
-        ORDER BY {", ".join(table.order)}""", out / table.file, table.schema)
+        SELECT * FROM (
+            SELECT * FROM {_parquet(base / s.QUALITY.file)} q
+            WHERE NOT EXISTS (SELECT 1 FROM {old_records} r
+                              WHERE r.arxiv_id IN (SELECT arxiv_id FROM affected)
+                              AND r.file = q.file AND r.line = q.line)
+            AND NOT ({safe} AND result IN (SELECT key FROM spliced_keys))
+            UNION SELECT * FROM {_parquet(subset / s.QUALITY.file)} WHERE NOT {safe}
+            UNION SELECT * FROM safe_merges)
+        ORDER BY ALL""", out / s.QUALITY.file, s.QUALITY.schema)
 
 
 def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path) -> frozenset[str]:
     """Authors: rows recomputed, by the build's own query, for every key the affected papers had
-    or have; every other row copied. Returns those keys."""
+    or have, and every key whose display name became or stopped being an organisation's; every
+    other row copied. Returns those keys."""
+    organisations = ("SELECT DISTINCT original AS name FROM {} "
+                     "WHERE field = 'Authors' AND rule = 'organisation'")
+    before, after = (organisations.format(_parquet(folder / s.QUALITY.file)) for folder in (base, out))
     keys = con.sql(f"""
         SELECT author_key AS key FROM {_parquet(base / s.AUTHORSHIPS.file)}
         WHERE arxiv_id IN (SELECT arxiv_id FROM affected)
-        UNION SELECT author_key FROM {_parquet(subset / s.AUTHORSHIPS.file)}""").to_arrow_table()
+        UNION SELECT author_key FROM {_parquet(subset / s.AUTHORSHIPS.file)}
+        UNION SELECT key FROM {_parquet(base / s.AUTHORS.file)}
+        WHERE name IN (SELECT name FROM ({before} UNION ALL {after}) GROUP BY name HAVING count(*) = 1)
+        """).to_arrow_table()
     con.register("affected_keys", keys)
     theirs = subset / "their-authorships.parquet"
     state.write_sql(con, f"SELECT * FROM {_parquet(out / s.AUTHORSHIPS.file)} "
                          "WHERE author_key IN (SELECT key FROM affected_keys)", theirs, s.AUTHORSHIPS.schema)
     recomputed = subset / "their-authors.parquet"
     write_batches(engine.authors(con, theirs, out / s.QUALITY.file), recomputed, s.AUTHORS.schema)
-    _splice_table(con, "authors", base / s.AUTHORS.file, recomputed, out, "key", "affected_keys")
+    _splice_file(base / s.AUTHORS.file, recomputed, out / s.AUTHORS.file, "key", keys.column(0),
+                 s.AUTHORS.order, s.AUTHORS.schema)
     return frozenset(keys.column(0).to_pylist())
 
 
