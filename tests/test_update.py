@@ -168,4 +168,4 @@ def test_a_splice_update_re_cuts_old_lists_that_new_papers_make_known(tmp_path):
         ["Avani A. Pendse", "Jonathan Cohen", "Mary Major"]
     # noted at the old paper, which the update did not merge again
     assert [(q["file"], q["original"]) for q in quality if q["rule"] == "safe key rule"] == \
-        [("20210104.md", "J P Smith")]
+        [("in/20210104.md", "J P Smith")]
