@@ -10,11 +10,16 @@ update's records are those minus the records of changed and vanished files plus 
 records, and they go through the build's own code (graph.tables.build). Two ways:
 
 * splice (the default where it applies): the build's merge runs on the records of the affected
-  papers only (every paper that gained or lost a record), and the authors' rows are recomputed
-  for every author key those papers had or have; every other row is copied from the previous
-  tables. It is exact because the merge rules are per paper (papers and child tables), per
-  author key (authors) and per file (sources, rejected); what the build computes from the whole
-  corpus (build.CORPUS_WIDE: variants, summary) is computed whole again, from the new tables.
+  papers only, and every other row is copied from the previous tables. A paper is affected when
+  it gained or lost a record, or when one of its author lists looked up, in the corpus-wide name
+  rules (graph.tables.recut), a key whose count the new or withdrawn records changed: the state
+  keeps those counts and lookups, so only the keys of the records read or withdrawn are
+  counted again. The affected papers are merged with the whole corpus's counts. It is exact
+  because every other rule is per paper (papers and child tables), per author key (authors:
+  recomputed for every key the affected papers list, and every key whose organisation flag
+  changed), per spelling of a key (the safe key rule's merges in the quality table: recomputed
+  for every key the affected records list, over every record) or per file (sources, rejected);
+  variants and summary are computed whole again, from the new tables.
 * full: the build's merge over every record. Used when asked (`--full`), and whenever the build
   lists a corpus-wide step this module does not know, or writes a table it does not know.
 """
