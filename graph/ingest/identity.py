@@ -39,6 +39,10 @@ _CAMEL_PREFIXES = frozenset({"mc", "mac", "de", "di", "du", "da", "le", "la", "v
                              "el", "ben", "bin", "abu", "dal", "del", "della", "st", "o", "fitz"})
 _MIN_JOINED_WORDS, _MAX_JOINED_WORDS = 4, 12
 FIELD = "Authors"
+# The rules ask of a key's count only whether it is above 0 and above 1: they are given counts
+# capped here (graph.tables.recut), so that an update needs to look again only at the lists
+# that looked up a key whose capped count changed. A rule that compares with more raises it.
+COUNT_CAP = 2
 
 
 def resolve_names(names: tuple[str, ...], known: Mapping[str, int]) -> tuple[tuple[str, ...], list[Change]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from graph.ingest.identity import list_flags, recut, safe_key_notes
+from graph.ingest.identity import COUNT_CAP, list_flags, recut, safe_key_notes
 from graph.ingest.names import author_key
 from graph.tables import state
 from graph.tables.staging import NOTE, RECORDS, flag_row
@@ -93,7 +93,7 @@ def save_state(con: duckdb.DuckDBPyConnection, out: Path) -> None:
 
 
 class _Recording(Mapping[str, int]):
-    """`known`, noting every key looked up in it (found or not)."""
+    """`known`, capped at COUNT_CAP, noting every key looked up in it (found or not)."""
 
     def __init__(self, known: Mapping[str, int]) -> None:
         self.known = known
@@ -101,11 +101,12 @@ class _Recording(Mapping[str, int]):
 
     def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
         self.seen.add(key)
-        return self.known.get(key, default)
+        count = self.known.get(key)
+        return default if count is None else min(count, COUNT_CAP)
 
     def __getitem__(self, key: str) -> int:
         self.seen.add(key)
-        return self.known[key]
+        return min(self.known[key], COUNT_CAP)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.known)
@@ -116,7 +117,7 @@ class _Recording(Mapping[str, int]):
 
 def _recuts(con: duckdb.DuckDBPyConnection, known: Mapping[str, int]) -> tuple[list[dict], list[tuple[str, str]]]:
     """The changed lists, as `recuts` rows, and (arXiv ID, key) for every key a marked list
-    looked up: a list's outcome can change only when one of those keys' counts does."""
+    looked up: a list's outcome can change only when one of those keys' capped counts does."""
     done: dict[tuple[str, ...], tuple[dict | None, frozenset[str]]] = {}
     rows, deps = [], []
     for batch in con.sql("""

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph.crash import crash_point
-from graph.ingest.identity import SAFE_KEY_RULE
+from graph.ingest.identity import COUNT_CAP, SAFE_KEY_RULE
 from graph.ingest.parse import Input, Source, expand_inputs, read_digest
 from graph.model.records import Notice, Rejected
 from graph.tables import build, engine, recut, state
@@ -332,7 +332,7 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
 def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> dict[str, int]:
     """The new generation's papers per staged author key, written into its state: counted again
     only for the keys of the records withdrawn or read now (`delta_keys`); the table `changed`
-    holds the keys whose count changed."""
+    holds the keys whose count, capped as the name rules see it, changed."""
     con.execute("""
         CREATE TEMP TABLE delta_keys AS
         SELECT DISTINCT a.author_key AS key
@@ -347,7 +347,8 @@ def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> dict[str, i
     con.execute(f"""
         CREATE TEMP TABLE changed AS
         SELECT key FROM (SELECT * FROM {old} WHERE key IN (SELECT key FROM delta_keys)) o
-        FULL JOIN recounted n USING (key) WHERE o.papers IS DISTINCT FROM n.papers""")
+        FULL JOIN recounted n USING (key)
+        WHERE least(coalesce(o.papers, 0), {COUNT_CAP}) != least(coalesce(n.papers, 0), {COUNT_CAP})""")
     (out / state.RECUT_DIR).mkdir(parents=True, exist_ok=True)
     state.write_sql(con, f"""
         SELECT * FROM {old} WHERE key NOT IN (SELECT key FROM delta_keys)
@@ -366,6 +367,17 @@ def _affected_papers(con: duckdb.DuckDBPyConnection, base: Path) -> frozenset[st
     return frozenset(r[0] for r in rows)
 
 
+def _holding(con: duckdb.DuckDBPyConnection, parts: list[Path]) -> list[Path]:
+    """The records parts that hold a record of an affected paper: found from the arXiv IDs
+    alone, so that the others' abstracts are not even decompressed."""
+    if not parts:
+        return []
+    rows = con.sql(f"""SELECT DISTINCT filename FROM read_parquet({state.parquet_list(parts)},
+                                                                  filename = true)
+                       WHERE arxiv_id IN (SELECT arxiv_id FROM affected)""").fetchall()
+    return sorted(Path(r[0]) for r in rows)
+
+
 def read_table_at(path: Path) -> pa.Table:
     with pq.ParquetFile(path) as parquet:
         return parquet.read()
@@ -377,9 +389,14 @@ def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs:
     whole corpus's counts for the name rules."""
     records = subset / "records"
     records.mkdir()
-    rows = state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(state.parts(out))}) "
-                                "WHERE arxiv_id IN (SELECT arxiv_id FROM affected)",
-                           records / "affected.parquet", state.RECORDS)
+    parts = _holding(con, state.parts(out))
+    rows = 0
+    if parts:
+        rows = state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(parts)}) "
+                                    "WHERE arxiv_id IN (SELECT arxiv_id FROM affected)",
+                               records / "affected.parquet", state.RECORDS)
+    else:
+        write_batches(iter(()), records / "affected.parquet", state.RECORDS)
     build.write_kg(Staged(records, 0, rows, (), ()), subset, jobs=jobs, known=known)
 
 
@@ -418,7 +435,8 @@ def _splice_recut_state(base: Path, subset: Path, out: Path, ids: pa.Array) -> N
 def _splice_quality(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path) -> None:
     """The quality table: the affected records' notes from the subset; the safe key rule's merges
     again for every key an affected record lists (they depend on every record's spellings)."""
-    old_records = f"read_parquet({state.parquet_list(state.parts(base))})"
+    held = _holding(con, state.parts(base))
+    old_records = f"read_parquet({state.parquet_list(held)})" if held else "no_records"
     con.execute(f"""
         CREATE TEMP TABLE spliced_keys AS
         SELECT DISTINCT a.author_key AS key FROM (
