@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO, cast
 
 import click
 import networkx as nx
@@ -23,7 +23,7 @@ from graph.rdf.mapping import BadBaseIri, check_base_iri
 class _Counter:
     """Pass-through binary handle that counts bytes, for the closing summary."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: IO[bytes]) -> None:
         self._fh = fh
         self.size = 0
 
@@ -104,6 +104,7 @@ def export(fmt: str, kg_dir: str, output: str | None, kind: str, base_iri: str, 
         warn(f"writing {what} as {exporter.name} ...", quiet)
         return source, _options(source, kind, base_iri, size_by, color_by, quiet)
 
+    target: Path | str
     if output is None:  # into the KG: a new generation, with this export fresh
         done = export_into(kg_dir, ExportSpec(kind, exporter), prepare, wait=wait)
         target = Path(kg_dir) / done.exports[0]  # the folder's link through `current`
@@ -132,7 +133,7 @@ def _write(source: ExportSource, options: ExportOptions, exporter: Exporter, out
     if output == "-":
         with click.open_file("-", "wb") as stdout:  # the wrapper keeps stdout open on exit
             counter = _Counter(stdout)
-            exporter.write(source, counter, options)
+            exporter.write(source, cast(BinaryIO, counter), options)  # writes only
             counter.flush()
         return counter.size
     write_file(source, exporter, output, options)

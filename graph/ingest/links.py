@@ -566,7 +566,7 @@ def _mentions(lowered: str, has_arxiv: bool) -> tuple[str, ...]:
         for match in _OLD_NUMBER_RE.finditer(lowered):
             archive = _ARCHIVE_BEFORE_RE.search(lowered, max(0, match.start() - 40), match.start())
             identifier = archive and _old_id(archive[1], match[1])
-            if identifier:
+            if archive and identifier:
                 found.append((archive.start(), identifier))
     found.sort()
     return tuple(dict.fromkeys(identifier for _, identifier in found))

@@ -84,6 +84,8 @@ def loose_key(key: str) -> str:
     return " ".join(folded.replace(".", " ").split())
 
 
+_APOSTROPHES = re.compile(r"['’`]")
+_OTHER_PUNCTUATION = re.compile(r"[^\w\s'’`-]+|_+")
 # What may differ inside a group of split twins, each removed by one step of twin_key.
 _TWIN_FEATURES = (
     ("accents", strip_accents),
@@ -92,8 +94,6 @@ _TWIN_FEATURES = (
     ("spacing", lambda k: k.replace(" ", "")),
     ("punctuation", lambda k: _OTHER_PUNCTUATION.sub("", k)),
 )
-_APOSTROPHES = re.compile(r"['’`]")
-_OTHER_PUNCTUATION = re.compile(r"[^\w\s'’`-]+|_+")
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "do", "dos",
                         "das", "du", "la", "le", "ter", "ten", "bin", "ibn", "al", "el", "zu"})
 

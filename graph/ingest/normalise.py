@@ -82,8 +82,8 @@ def _notes(raw: RawRecord, *fields: tuple[str, tuple[Change, ...]]) -> tuple[Not
 
 def _updated(raw: RawRecord, published: str) -> tuple[str, list[Notice]]:
     """The Updated timestamp; Published, with a notice, when it is malformed (the record is fine)."""
-    value = raw.fields.get("Updated")
-    if not _value(value) or value == raw.fields["Published"]:  # most often the same string
+    value = _value(raw.fields.get("Updated"))
+    if value is None or value == raw.fields["Published"]:  # most often the same string
         return published, []
     try:
         return parse_timestamp(value, "Updated"), []
@@ -114,7 +114,8 @@ def parse_arxiv_id(value: str) -> tuple[str, int]:
 
 def parse_dois(value: str | None) -> tuple[str, ...]:
     """Every DOI in a DOI field, deduplicated case-insensitively (DOIs are case-insensitive)."""
-    if not _value(value):
+    value = _value(value)
+    if value is None:
         return ()
     seen: dict[str, str] = {}
     for token in value.split():

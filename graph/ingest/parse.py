@@ -309,9 +309,9 @@ def _wide_codec(data: bytes) -> str | None:
     head = data[:_SNIFF]
     pairs = len(head) // 2
     odd, even = head[1::2].count(0), head[0::2].count(0)
-    codec = "utf-16-le" if even == 0 and odd * 2 > pairs else "utf-16-be" if odd == 0 and even * 2 > pairs else None
-    if codec and head[:pairs * 2].decode(codec, "replace").lstrip().startswith("#"):
-        return codec
+    guess = "utf-16-le" if even == 0 and odd * 2 > pairs else "utf-16-be" if odd == 0 and even * 2 > pairs else None
+    if guess and head[:pairs * 2].decode(guess, "replace").lstrip().startswith("#"):
+        return guess
     return None
 
 

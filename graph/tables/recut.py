@@ -119,7 +119,8 @@ def _recuts(con: duckdb.DuckDBPyConnection, known: Mapping[str, int]) -> tuple[l
     """The changed lists, as `recuts` rows, and (arXiv ID, key) for every key a marked list
     looked up: a list's outcome can change only when one of those keys' capped counts does."""
     done: dict[tuple[str, ...], tuple[dict | None, frozenset[str]]] = {}
-    rows, deps = [], []
+    rows: list[dict] = []
+    deps: list[tuple[str, str]] = []
     for batch in con.sql("""
             SELECT input, line, arxiv_id, list_transform(authorships, lambda a: a.name) AS names
             FROM staging WHERE recut""").to_arrow_reader(64 * 1024):
@@ -146,7 +147,7 @@ def _papers_per_key(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(zip(counts.column(0).to_pylist(), counts.column(1).to_pylist()))
 
 
-def _changed(names: tuple[str, ...], known: dict[str, int]) -> dict | None:
+def _changed(names: tuple[str, ...], known: Mapping[str, int]) -> dict | None:
     out, changes = recut(names, known)
     if out == names:
         return None
