@@ -11,16 +11,17 @@ from arxiv_kg.common import (
     quiet_option,
     wait_option,
     warn,
+    written_report,
 )
 from arxiv_kg.progress import reporter, steps
-from arxiv_kg.writers import Outcome, Settings
+from arxiv_kg.writers import Settings
 from arxiv_kg.writers import build as build_kg
 from exporters.base import DEFAULT_BASE_IRI
 from exporters.files import DEFAULT_BUILD_EXPORTS, parse_specs
-from graph.generations import CURRENT
+from graph.children import usable_cpus
 from graph.rdf.mapping import check_base_iri
 from graph.sample import sample_dir
-from graph.tables.ingest import Staged, usable_cpus
+from graph.tables.ingest import Staged
 from graph.tables.summary import human_summary
 
 MAX_REJECTIONS_SHOWN = 20
@@ -80,17 +81,6 @@ def build(inputs: tuple[str, ...], out_dir: str, formats: str, store: bool, base
     written_report(done, out_dir, quiet)
     if strict and read[0].rejected:
         raise click.ClickException(f"{len(read[0].rejected)} rejected (--strict)")
-
-
-def written_report(done: Outcome, out_dir: str, quiet: bool) -> None:
-    """Where the generation went, its exports and store (stdout), and the RDF timings (stderr)."""
-    written = done.written
-    if written is not None and written.rdf is not None:
-        warn(written.rdf.text(), quiet)
-    if written is not None and written.triples is not None:
-        click.echo(f"SPARQL store: {written.triples:,} triples")
-    click.echo(f"written to {out_dir}/{CURRENT} ({done.generation}): "
-               f"{', '.join(done.exports) or 'no exports'}")
 
 
 def _report(problems, kind: str, quiet: bool) -> None:

@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import click
 
-from arxiv_kg.cmd_build import written_report
-from arxiv_kg.common import domain_errors, kg_option, quiet_option, wait_option, warn
+from arxiv_kg.common import (
+    domain_errors,
+    kg_option,
+    quiet_option,
+    wait_option,
+    warn,
+    written_report,
+)
 from arxiv_kg.progress import reporter, steps
 from arxiv_kg.writers import Outcome
 from arxiv_kg.writers import update as update_kg
-from graph.tables.ingest import usable_cpus
-from graph.tables.summary import human_summary
+from graph.children import usable_cpus
 
 
 @click.command()
@@ -50,6 +55,8 @@ def update(kg_dir: str, inputs: tuple[str, ...], exports: bool, full: bool, jobs
     if not done.published:
         click.echo(f"{kg_dir}: up to date ({done.generation}); nothing written")
         return
+    from graph.tables.summary import human_summary  # imports the parsers: not for a no-op
+
     click.echo(change_line(done))
     click.echo(human_summary(done.summary))
     written_report(done, kg_dir, quiet)

@@ -7,10 +7,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from graph.errors import ArxivKGError, printable
+from graph.generations import CURRENT
+
+if TYPE_CHECKING:
+    from arxiv_kg.writers import Outcome
 
 DEFAULT_KG = "out"
 # RocksDB's status text, the only sign pyoxigraph gives of a damaged store (a RuntimeError).
@@ -86,3 +91,14 @@ def check_out_folder(out_dir: str) -> None:
 def warn(message: str, quiet: bool) -> None:
     if not quiet:
         click.echo(message, err=True)
+
+
+def written_report(done: Outcome, out_dir: str, quiet: bool) -> None:
+    """Where the generation went, its exports and store (stdout), and the RDF timings (stderr)."""
+    written = done.written
+    if written is not None and written.rdf is not None:
+        warn(written.rdf.text(), quiet)
+    if written is not None and written.triples is not None:
+        click.echo(f"SPARQL store: {written.triples:,} triples")
+    click.echo(f"written to {out_dir}/{CURRENT} ({done.generation}): "
+               f"{', '.join(done.exports) or 'no exports'}")

@@ -4,6 +4,10 @@ export into the folder. Each writes a draft generation and publishes it whole, o
 What a generation's manifest holds besides its files (`settings`, `inputs`, `store`,
 `exports`, `change`) is written here, and read back by the next writer: an update reuses
 the build's settings and inputs, so it gives what a full build of the same inputs gives.
+
+The exporters, the SPARQL store and the tables' engine are imported where they are used: an
+update that finds nothing new needs none of them, and importing them took longer than the
+rest of it (`python -X importtime`).
 """
 from __future__ import annotations
 
@@ -11,36 +15,22 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from exporters import EXPORTERS
-from exporters.base import ExportOptions, ProgressFactory
-from exporters.files import (
-    ExportSpec,
-    Written,
-    output_path,
-    parse_specs,
-    write_exports,
-    write_file,
-)
 from graph.crash import crash_point, with_points
 from graph.errors import InputError, KGNotFound
-from graph.generations import CURRENT, Draft, writing
+from graph.generations import CURRENT, Draft, locked, writing
 from graph.ingest.parse import Input, as_input
-from graph.rdf.delta import Delta, apply_delta
-from graph.rdf.store import STORE_DIR, store_path
 from graph.tables import state
-from graph.tables.build import write_kg
-from graph.tables.ingest import Staged, Steps, staged
-from graph.tables.schema import TABLES
-from graph.tables.update import (
-    Change,
-    StateMissing,
-    plan_update,
-    stage_changes,
-    unchanged,
-    write_update,
-)
+from graph.tables.facts import Staged
+from graph.tables.plan import Plan, StateMissing, plan_update, unchanged
+
+if TYPE_CHECKING:
+    from exporters.base import ExportOptions, ProgressFactory
+    from exporters.files import ExportSpec, Written
+    from graph.rdf.delta import Delta
+    from graph.tables.ingest import Steps
+    from graph.tables.update import Change
 
 VOCAB = "vocab.ttl"  # written with the RDF exports; the same for every generation
 STALE = "stale"  # exports an update did not make again, kept for reference under stale/
@@ -56,6 +46,8 @@ class Settings:
 
     @property
     def specs(self) -> list[ExportSpec]:
+        from exporters.files import parse_specs
+
         return parse_specs(self.formats)
 
 
@@ -79,6 +71,9 @@ def build(inputs: Sequence[str], kg_dir: str | Path, settings: Settings, *, jobs
           staged_hook: Callable[[Staged], None] = lambda _: None) -> Outcome:
     """A new generation from the digests under `inputs` (`staged_hook` sees what was read, e.g.
     to report rejections, and may raise to publish nothing)."""
+    from graph.tables.build import write_kg
+    from graph.tables.ingest import staged
+
     given = [as_input(item) for item in inputs]
     steps = with_points(steps)
     flat = not (Path(kg_dir) / CURRENT).is_symlink()
@@ -116,6 +111,9 @@ def _save_state(found: Staged, out: Path, jobs: int) -> None:
 
 def _exports_and_store(draft: Draft, settings: Settings, steps: Steps, bars: ProgressFactory | None,
                        *, store: bool | None = None) -> Written:
+    from exporters.files import Written, write_exports
+    from graph.rdf.store import store_path
+
     store = settings.store if store is None else store
     specs = settings.specs
     if not specs and not store:
@@ -146,6 +144,10 @@ def _extra(draft: Draft, settings: Settings, inputs: Sequence[Input], written: W
 def _remove_flat_layout(kg: Path) -> None:
     """What an arxiv-kg without generations wrote at the folder's top level: the rebuild that
     replaced it made it garbage."""
+    from exporters import EXPORTERS
+    from graph.rdf.store import STORE_DIR
+    from graph.tables.schema import TABLES
+
     names = {*(t.file for t in TABLES.values()), "summary.json", "variants.json", VOCAB,
              *(f"{kind}.{e.extension}" for kind in ("kg", "coauthors") for e in EXPORTERS.values())}
     for entry in kg.iterdir():
@@ -164,10 +166,11 @@ def update(kg_dir: str | Path, inputs: Sequence[str], *, jobs: int, steps: Steps
            bars: ProgressFactory | None = None, wait: bool = False, exports: bool = False,
            full: bool = False, warn: Callable[[str], None] = lambda _: None) -> Outcome:
     """Bring the KG up to date with its inputs (and `inputs`, added to them): only new and
-    changed files are read; nothing is published when nothing changed."""
+    changed files are read; nothing is published when nothing changed, and when there was
+    nothing to read either, nothing is written at all."""
     steps = with_points(steps)
-    with writing(kg_dir, wait=wait, step=steps) as draft:
-        base = draft.base
+    with locked(kg_dir, wait=wait) as writer:
+        base = writer.base
         if base is None:
             raise KGNotFound(f"{kg_dir}: no knowledge graph to update; run "
                              f"`arxiv-kg build <digests> --out {kg_dir}` first")
@@ -179,24 +182,42 @@ def update(kg_dir: str | Path, inputs: Sequence[str], *, jobs: int, steps: Steps
                 raise KGNotFound(f"{kg_dir}: generation {base.name} keeps no state this version "
                                  f"can update from; rebuild with `arxiv-kg build <digests> "
                                  f"--out {kg_dir}`") from None
-        scratch = draft.path / ".new"
-        new = stage_changes(plan, scratch, jobs=jobs, steps=steps) if plan.to_read else _nothing(scratch)
-        crash_point("update:staged")
         summary = _summary(base.path)
-        if unchanged(plan, new, summary) and not exports and given == _inputs(base.manifest):
-            draft.cancelled = True
+        same = not exports and given == _inputs(base.manifest)
+        if same and not plan.to_read and unchanged(plan, _nothing(), summary):
             return Outcome(base.name, base.path, summary, published=False)
-        written = write_update(plan, new, base.path, draft.path, jobs=jobs, full=full, steps=steps,
-                               reuse=draft.reuse)
-        shutil.rmtree(scratch, ignore_errors=True)
-        _warn_withdrawn(written.change, plan, warn)
-        delta = _store_delta(draft, settings, written, steps)
-        fresh, stale, files = _exports_after_update(draft, settings, steps, bars, exports)
-        if not (draft.path / VOCAB).exists():
-            draft.reuse(VOCAB)
-        draft.extra.update(_extra(draft, settings, given, files, exports=fresh,
-                                  triples=delta.triples if delta else None,
-                                  change=_change_record(written.change, delta, base.name)))
+        with writer.draft(steps) as draft:
+            return _update(draft, plan, settings, given, summary, same=same, jobs=jobs,
+                           steps=steps, bars=bars, exports=exports, full=full, warn=warn)
+
+
+def _update(draft: Draft, plan: Plan, settings: Settings, given: list[Input],
+            summary: dict[str, Any], *, same: bool, jobs: int, steps: Steps,
+            bars: ProgressFactory | None, exports: bool, full: bool, warn: Callable[[str], None]
+            ) -> Outcome:
+    """The rest of an update, in `draft`: read what changed, and write the new generation
+    unless what was read changed nothing after all."""
+    from graph.tables.update import stage_changes, write_update
+
+    base = draft.base
+    assert base is not None
+    scratch = draft.path / ".new"
+    new = stage_changes(plan, scratch, jobs=jobs, steps=steps) if plan.to_read else _nothing(scratch)
+    crash_point("update:staged")
+    if same and unchanged(plan, new, summary):
+        draft.cancelled = True
+        return Outcome(base.name, base.path, summary, published=False)
+    written = write_update(plan, new, base.path, draft.path, jobs=jobs, full=full, steps=steps,
+                           reuse=draft.reuse)
+    shutil.rmtree(scratch, ignore_errors=True)
+    _warn_withdrawn(written.change, plan, warn)
+    delta = _store_delta(draft, settings, written, steps)
+    fresh, stale, files = _exports_after_update(draft, settings, steps, bars, exports)
+    if not (draft.path / VOCAB).exists():
+        draft.reuse(VOCAB)
+    draft.extra.update(_extra(draft, settings, given, files, exports=fresh,
+                              triples=delta.triples if delta else None,
+                              change=_change_record(written.change, delta, base.name)))
     return Outcome(draft.name, draft.kg / "generations" / draft.name, written.summary,
                    [p.name for p in files.paths], stale, files, written.change, delta)
 
@@ -222,7 +243,10 @@ def _inputs(manifest: dict[str, Any]) -> list[Input]:
     return [Input(**i) for i in manifest.get("inputs", [])]
 
 
-def _nothing(folder: Path) -> Staged:
+def _nothing(folder: Path | None = None) -> Staged:
+    """What staging no file gives; in `folder`, made for the engine, if one is given."""
+    if folder is None:
+        return Staged(Path(), 0, 0, (), ())
     folder.mkdir(parents=True, exist_ok=True)
     return Staged(folder, 0, 0, (), ())
 
@@ -249,6 +273,8 @@ def _store_delta(draft: Draft, settings: Settings, written: Any, steps: Steps) -
     assert base is not None
     if not settings.store or "store" not in base.manifest:
         return None
+    from graph.rdf.delta import apply_delta
+
     with steps("SPARQL store delta"):
         return apply_delta(base.path, draft.path, written.papers, written.authors,
                            base_iri=settings.base_iri, old_triples=base.manifest["store"]["triples"],
@@ -259,6 +285,8 @@ def _exports_after_update(draft: Draft, settings: Settings, steps: Steps,
                           bars: ProgressFactory | None, again: bool
                           ) -> tuple[dict[str, dict[str, Any]], list[str], Written]:
     """Exports made again (`again`), or the previous ones kept under stale/ and marked so."""
+    from exporters.files import Written
+
     base = draft.base
     assert base is not None
     if again:
@@ -287,6 +315,8 @@ def export_into(kg_dir: str | Path, spec: ExportSpec,
     """A generation like the current one plus a fresh `spec` export (the other files are
     linked, not copied); `prepare(generation folder)` gives what the exporter writes from,
     and its options."""
+    from exporters.files import output_path, write_file
+
     if not (Path(kg_dir) / CURRENT).is_symlink():  # before `writing` makes the folder
         raise KGNotFound(f"{kg_dir}: no knowledge graph here; run `arxiv-kg build <digests> "
                          f"--out {kg_dir}` first")

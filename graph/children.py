@@ -1,4 +1,5 @@
-"""Child processes that die with the process that started them.
+"""Child processes: how many may run at once, and that they die with the process that
+started them.
 
 A writer killed with SIGKILL runs no cleanup: a child that outlived it would go on writing
 into a draft the next writer is removing, and a forked child would keep the writer's lock
@@ -25,6 +26,14 @@ def _prctl() -> Callable[..., int] | None:
 
 
 prctl = _prctl()
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def die_with_parent(parent_pid: int | None = None) -> bool:

@@ -253,15 +253,26 @@ def writing(kg_dir: str | os.PathLike[str], *, wait: bool = False,
     If the block raises (or the process dies), nothing is published and the previous
     generation stays current; the draft is removed now or by the next writer.
     """
-    kg = Path(kg_dir)
-    kg.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(kg, wait):
-        _remove_drafts(kg)
-        base = _current_or_none(kg)
-        name = _next_name(kg)
-        path = kg / f"{_DRAFT_PREFIX}{name}-{os.getpid()}"
+    with locked(kg_dir, wait=wait) as writer, writer.draft(step) as draft:
+        yield draft
+
+
+@dataclass(frozen=True)
+class Writer:
+    """The one writer of a KG folder, holding its lock: `base` is the published generation
+    (None for none), and `draft()` starts the next one."""
+
+    kg: Path
+    base: Generation | None
+
+    @contextlib.contextmanager
+    def draft(self, step: Callable[[str], contextlib.AbstractContextManager[Any]] | None = None
+              ) -> Iterator[Draft]:
+        """A Draft, published as `writing` says."""
+        name = _next_name(self.kg)
+        path = self.kg / f"{_DRAFT_PREFIX}{name}-{os.getpid()}"
         path.mkdir()
-        draft = Draft(kg, path, name, base)
+        draft = Draft(self.kg, path, name, self.base)
         try:
             crash_point("draft:created")
             yield draft
@@ -270,11 +281,26 @@ def writing(kg_dir: str | os.PathLike[str], *, wait: bool = False,
                     _publish(draft)
         finally:
             shutil.rmtree(path, ignore_errors=True)
-            if base is not None:
-                base.close()
         if not draft.cancelled:
             crash_point("publish:done")
-            _collect(kg)
+            _collect(self.kg)
+
+
+@contextlib.contextmanager
+def locked(kg_dir: str | os.PathLike[str], *, wait: bool = False) -> Iterator[Writer]:
+    """Hold `kg_dir`'s writer lock (one writer at a time: fail at once, or `wait`), with what
+    killed writers left removed. Nothing more is written before Writer.draft(): a writer that
+    finds nothing to do leaves the folder as it was (but for the lock file of a new one)."""
+    kg = Path(kg_dir)
+    kg.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(kg, wait):
+        _remove_drafts(kg)
+        base = _current_or_none(kg)
+        try:
+            yield Writer(kg, base)
+        finally:
+            if base is not None:
+                base.close()
 
 
 def _current_or_none(kg: Path) -> Generation | None:

@@ -13,7 +13,6 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from graph.children import die_with_parent
 from graph.gcpause import paused_gc
 from graph.ingest.parse import Input, Source, expand_inputs, read_digest
 from graph.ingest.pipeline import FileRead, read_file
-from graph.model.records import Notice, Rejected, SourceFile
+from graph.model.records import Notice, Rejected
+from graph.tables.facts import FileFacts, Staged, assemble, trusted_mtime
 from graph.tables.staging import record_batch
 
 Report = Callable[[int, int], None]  # (done, total)
@@ -37,48 +37,10 @@ TASK_BYTES = 8 << 20  # a task's digests: large enough that a staging file holds
 TASKS_PER_JOB = 8  # ... yet small enough that every worker gets several, and they finish together
 # Read back once, on this machine: CPU is the bottleneck, not the disk.
 STAGING_OPTIONS = {"compression": "none", "use_dictionary": False}
-RACY_NS = 2_000_000_000
 
 
 def no_steps(label: str) -> ContextManager[Report | None]:
     return contextlib.nullcontext()
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (a container or taskset may allow fewer than the machine has)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-@dataclass(frozen=True)
-class FileFacts:
-    """What one readable digest gave, kept in a generation (graph.tables.state) so that an
-    update can tell an unchanged file and merge without reading it again."""
-
-    place: int  # its place in the input order (the staging rows' `input`)
-    source: SourceFile
-    path: str  # absolute path it was read from ("-": standard input)
-    mtime_ns: int  # from a stat before it was read: a newer file has another mtime or size
-    stat_size: int
-    rejected: tuple[Rejected, ...]
-    notices: tuple[Notice, ...]
-    controls: int
-
-
-@dataclass(frozen=True)
-class Staged:
-    """What staging produced: the folder of staging files and the per-file rows."""
-
-    folder: Path
-    files: int  # digest files found in the inputs
-    records: int  # records kept, in all files
-    sources: tuple[tuple[int, SourceFile], ...]  # (place in the input order, file), by file
-    rejected: tuple[Rejected, ...]  # sorted by file, line and reason
-    notices: tuple[Notice, ...] = ()  # kept with a warning, sorted by file, line and message
-    controls: int = 0  # C0 control characters removed from records
-    facts: tuple[FileFacts, ...] = ()  # one per readable file, by place
 
 
 @dataclass(frozen=True)
@@ -132,21 +94,6 @@ def stage_sources(sources: list[tuple[int, Source]], rejected: list[Rejected], f
     return assemble(folder, len(sources), [f for d in done for f in d.facts],
                     [*rejected, *(r for d in done for r in d.rejected)],
                     [n for d in done for n in d.notices])
-
-
-def assemble(folder: Path, files: int, facts: list[FileFacts], problems: list[Rejected],
-             notices: list[Notice]) -> Staged:
-    """A Staged from what each readable file gave (`facts`) and the other `problems` and
-    `notices` (the inputs' expansion, files that could not be read): sorted, so that it does
-    not matter which worker read what."""
-    facts = sorted(facts, key=lambda f: f.place)
-    rejected = [*problems, *(r for f in facts for r in f.rejected)]
-    return Staged(folder, files, sum(f.source.records for f in facts),
-                  tuple(sorted(((f.place, f.source) for f in facts), key=lambda s: (s[1].file, s[0]))),
-                  tuple(sorted(rejected, key=lambda r: (r.file, r.line, r.reason))),
-                  tuple(sorted([*notices, *(n for f in facts for n in f.notices)],
-                               key=lambda n: (n.file, n.line, n.message))),
-                  sum(f.controls for f in facts), tuple(facts))
 
 
 def _spooled(source: Source, folder: Path, place: int) -> Source:
@@ -223,13 +170,5 @@ def _stat(source: Source, folder: str) -> os.stat_result | None:
 def _facts(place: int, source: Source, st: os.stat_result | None, read: FileRead) -> FileFacts:
     assert read.source is not None
     return FileFacts(place, read.source, "-" if st is None else os.path.abspath(source.path),
-                     _trusted_mtime(st), st.st_size if st else -1, read.rejected, read.notices,
+                     trusted_mtime(st), st.st_size if st else -1, read.rejected, read.notices,
                      read.controls)
-
-
-def _trusted_mtime(st: os.stat_result | None) -> int:
-    """The mtime an update may trust to skip the file, or 0 (hash it next time): a file changed
-    within RACY_NS of being read may change again without its mtime moving (coarse clocks)."""
-    if st is None or time.time_ns() - st.st_mtime_ns < RACY_NS:
-        return 0
-    return st.st_mtime_ns

@@ -6,7 +6,7 @@ change between versions (a KG whose state is missing or older is rebuilt, never 
     state/records/NN.parquet   every staged record (graph.tables.staging.RECORDS), in BUCKETS
                                parts by the CRC-32 of its file's label, sorted by file and line:
                                a new day rewrites one small part, the others are hard-linked
-    state/files.parquet        one row per readable digest (graph.tables.ingest.FileFacts):
+    state/files.parquet        one row per readable digest (graph.tables.facts.FileFacts):
                                label, path, the stat an update compares first, SHA-256, counts,
                                controls removed, its rejections and warnings, and its `place`,
                                the id its records carry in their `input` column
@@ -20,19 +20,23 @@ import contextlib
 import os
 import zlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from graph.model.records import Notice, Rejected, SourceFile
-from graph.tables.ingest import FileFacts
+from graph.tables.facts import FileFacts
 from graph.tables.persist import write_batches, write_table
-from graph.tables.staging import RECORDS
+
+if TYPE_CHECKING:
+    import duckdb
 
 STATE = "state"
 RECORDS_DIR = f"{STATE}/records"
@@ -84,16 +88,61 @@ def save_facts(facts: Iterable[FileFacts], out: Path) -> None:
     write_table(pa.Table.from_pylist(rows, schema=FILES_SCHEMA), out / FILES)
 
 
-def load_facts(generation: Path) -> dict[str, FileFacts] | None:
-    """Label -> FileFacts of a generation; None if it keeps no state this version reads."""
+def read_files(generation: Path) -> Files | None:
+    """The files table of a generation; None if it keeps no state this version reads."""
     path = generation / FILES
     if not path.is_file():
         return None
     with pq.ParquetFile(path) as parquet:
         if parquet.schema_arrow.metadata.get(b"arxiv_kg.state_version") != str(VERSION).encode():
             return None
-        rows = parquet.read().to_pylist()
-    return {row["file"]: _facts(row) for row in rows}
+        return Files(parquet.read())
+
+
+@dataclass(frozen=True, eq=False)
+class Files:
+    """A generation's files table, read a column at a time: an update compares the files on
+    disk with it by label, path, size and mtime, and makes FileFacts only where it needs them
+    (one per row took longer than all the rest of an update that finds nothing new)."""
+
+    table: pa.Table
+
+    @cached_property
+    def labels(self) -> list[str]:
+        return self.table.column("file").to_pylist()
+
+    @cached_property
+    def rows(self) -> dict[str, int]:
+        """Label -> row (the last one, were a label there twice)."""
+        return {label: row for row, label in enumerate(self.labels)}
+
+    @cached_property
+    def stats(self) -> list[tuple[str, int, int]]:
+        """(path, mtime_ns, stat_size) of each row: what an update compares first."""
+        return list(zip(map(os.fsdecode, self.table.column("path").to_pylist()),
+                        self.table.column("mtime_ns").to_pylist(),
+                        self.table.column("stat_size").to_pylist()))
+
+    @cached_property
+    def sha256(self) -> list[str]:
+        return self.table.column("sha256").to_pylist()
+
+    @cached_property
+    def places(self) -> list[int]:
+        return self.table.column("place").to_pylist()
+
+    @cached_property
+    def facts(self) -> tuple[FileFacts, ...]:
+        """Every row's FileFacts."""
+        return tuple(_facts(row) for row in self.table.to_pylist())
+
+    @cached_property
+    def with_problems(self) -> dict[int, FileFacts]:
+        """Row -> FileFacts of the files that had rejections or notices (most have neither)."""
+        counts = sum(np.diff(self.table.column(name).combine_chunks().offsets.to_numpy())
+                     for name in ("rejections", "notices"))
+        return {int(row): _facts(self.table.slice(int(row), 1).to_pylist()[0])
+                for row in np.flatnonzero(counts)}
 
 
 def _facts(row: dict) -> FileFacts:
@@ -111,6 +160,8 @@ def write_records(con: duckdb.DuckDBPyConnection, source_sql: str, labels: Itera
                   out: Path) -> list[int]:
     """Write the staged records that `source_sql` (a relation in `con`) holds into out's
     state, one part per bucket they fall into; `labels`: their files. Returns those buckets."""
+    from graph.tables.staging import RECORDS  # see __getattr__
+
     con.register("record_buckets", pa.table({"file": pa.array(sorted(set(labels)), pa.string()),
                                              _BUCKET: pa.array([bucket(x) for x in sorted(set(labels))],
                                                                pa.int32())}))

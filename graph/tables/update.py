@@ -1,7 +1,7 @@
 """An update of a KG's tables: read only the digests that are new or changed, and give exactly
 the tables a full build of the same inputs gives.
 
-    plan = plan_update(base, inputs)                       # which files changed (by content)
+    plan = plan_update(base, inputs)                       # which files changed (graph.tables.plan)
     new = stage_changes(plan, scratch, jobs=...)          # read those files only
     result = write_update(plan, new, base, draft, ...)    # state, tables, variants, summary
 
@@ -26,7 +26,6 @@ records, and they go through the build's own code (graph.tables.build). Two ways
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import tempfile
@@ -43,38 +42,19 @@ import pyarrow.parquet as pq
 
 from graph.crash import crash_point
 from graph.ingest.identity import COUNT_CAP, SAFE_KEY_RULE
-from graph.ingest.parse import Input, Source, expand_inputs, read_digest
-from graph.model.records import Notice, Rejected
 from graph.tables import build, engine, recut, state
 from graph.tables import schema as s
-from graph.tables.ingest import (
-    FileFacts,
-    Staged,
-    Steps,
-    _trusted_mtime,
-    assemble,
-    no_steps,
-    stage_sources,
-)
+from graph.tables.facts import Staged
+from graph.tables.ingest import Steps, no_steps, stage_sources
 from graph.tables.persist import read_table, write_batches
-from graph.tables.staging import CHILDREN
+from graph.tables.plan import Plan, compose
+from graph.tables.staging import CHILDREN, RECORDS
 
 PER_PAPER = ("papers", *CHILDREN)
 PER_FILE = ("sources", "rejected")
 _SPLICEABLE = {*PER_PAPER, "authors", "quality", *PER_FILE}
 _KNOWN_CORPUS_WIDE = {"recut", "quality", "variants", "summary"}
 _RECUT_STATE = (state.KNOWN, state.DEPS, state.RECUTS)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What an update found under its inputs, before reading anything that changed."""
-
-    files: int  # digest files found
-    problems: tuple[Rejected, ...]  # what the inputs' expansion met
-    kept: tuple[FileFacts, ...]  # same content as before (facts refreshed)
-    to_read: tuple[tuple[int, Source], ...]  # new, changed or unreadable before; with new places
-    old: dict[str, FileFacts]  # the previous generation's files, by label
 
 
 @dataclass(frozen=True)
@@ -108,75 +88,13 @@ class Written:
     authors: frozenset[str]
 
 
-class StateMissing(Exception):
-    """The previous generation keeps no state this version can update from."""
-
-
-# --- planning --------------------------------------------------------------------------
-
-def plan_update(base: Path, inputs: Sequence[Input]) -> Plan:
-    """Compare the files under `inputs` with those the generation at `base` was made from:
-    by (path, size, mtime) first, by SHA-256 where those differ."""
-    old = state.load_facts(base)
-    if old is None:
-        raise StateMissing(str(base))
-    sources, problems = expand_inputs(inputs)
-    after = max((f.place for f in old.values()), default=-1) + 1
-    kept: list[FileFacts] = []
-    to_read: list[tuple[int, Source]] = []
-    for source in sources:
-        same = _unchanged(old.get(source.label), source)
-        if same is not None:
-            kept.append(same)
-        else:
-            to_read.append((after + len(to_read), source))
-    return Plan(len(sources), tuple(problems), tuple(kept), tuple(to_read), old)
-
-
-def _unchanged(facts: FileFacts | None, source: Source) -> FileFacts | None:
-    """`facts` refreshed if `source` still holds the content they describe, else None."""
-    if facts is None or source.path == "-":
-        return None
-    path = os.path.abspath(source.path)
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    if path == facts.path and facts.mtime_ns and (st.st_size, st.st_mtime_ns) == (facts.stat_size, facts.mtime_ns):
-        return facts
-    data = read_digest(source)  # after the stat: a file changed since has another mtime
-    if isinstance(data, Rejected) or hashlib.sha256(data).hexdigest() != facts.source.sha256:
-        return None
-    return replace(facts, path=path, mtime_ns=_trusted_mtime(st), stat_size=st.st_size)
-
+# --- reading ---------------------------------------------------------------------------
 
 def stage_changes(plan: Plan, folder: Path, *, jobs: int, steps: Steps = no_steps) -> Staged:
     """Read the files the plan must read into staging files in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     return stage_sources(list(plan.to_read), [], folder, jobs=max(1, min(jobs, len(plan.to_read))),
                          steps=steps)
-
-
-def compose(plan: Plan, new: Staged, folder: Path) -> Staged:
-    """What the build would have staged from the inputs: kept files and the ones read now."""
-    readable = {f.source.file for f in new.facts}
-    return assemble(folder, plan.files, [*plan.kept, *new.facts],
-                    [*plan.problems, *(r for r in new.rejected if r.file not in readable)],
-                    [n for n in new.notices if n.file not in readable])
-
-
-def unchanged(plan: Plan, new: Staged, base_summary: dict[str, Any]) -> bool:
-    """Nothing to publish: the same files with the same content, and the same problems."""
-    found = compose(plan, new, Path())
-    same_files = {f.source.file: f.source.sha256 for f in found.facts} == {
-        label: f.source.sha256 for label, f in plan.old.items()}
-    return (same_files and found.files == base_summary.get("files")
-            and [_dict(r) for r in found.rejected] == base_summary.get("rejected")
-            and [_dict(n) for n in found.notices] == base_summary.get("warnings"))
-
-
-def _dict(item: Rejected | Notice) -> dict[str, Any]:
-    return {name: getattr(item, name) for name in item.__slots__}  # type: ignore[attr-defined]
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -237,8 +155,8 @@ def _write_state(con: duckdb.DuckDBPyConnection, plan: Plan, found: Staged, new:
         if int(part.stem) not in touched:
             reuse(state.part_name(int(part.stem)))
     state.save_facts(found.facts, out)
-    con.register("no_records", pa.table({f.name: pa.array([], f.type) for f in state.RECORDS},
-                                        schema=state.RECORDS))
+    con.register("no_records", pa.table({f.name: pa.array([], f.type) for f in RECORDS},
+                                        schema=RECORDS))
     gone = (f"SELECT * FROM read_parquet({state.parquet_list(old_parts)}) "
             "WHERE file IN (SELECT file FROM withdrawn)") if old_parts else "SELECT * FROM no_records"
     fresh = (f"SELECT * FROM read_parquet({state.parquet_list(_staging(new))})"
@@ -394,9 +312,9 @@ def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs:
     if parts:
         rows = state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(parts)}) "
                                     "WHERE arxiv_id IN (SELECT arxiv_id FROM affected)",
-                               records / "affected.parquet", state.RECORDS)
+                               records / "affected.parquet", RECORDS)
     else:
-        write_batches(iter(()), records / "affected.parquet", state.RECORDS)
+        write_batches(iter(()), records / "affected.parquet", RECORDS)
     build.write_kg(Staged(records, 0, rows, (), ()), subset, jobs=jobs, known=known)
 
 
