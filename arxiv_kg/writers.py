@@ -251,8 +251,7 @@ def _store_delta(draft: Draft, settings: Settings, written: Any, steps: Steps) -
         return None
     with steps("SPARQL store delta"):
         return apply_delta(base.path, draft.path, written.papers, written.authors,
-                           base_iri=settings.base_iri, old_triples=base.manifest["store"]["triples"],
-                           scratch=draft.path)
+                           base_iri=settings.base_iri, old_triples=base.manifest["store"]["triples"])
 
 
 def _exports_after_update(draft: Draft, settings: Settings, steps: Steps,
