@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -216,7 +216,9 @@ class Draft:
     base: Generation | None
     extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries (e.g. store)
     cancelled: bool = False  # set to leave the block without publishing (nothing changed)
-    _known: dict[str, str] = field(default_factory=dict, repr=False)  # name -> SHA-256 of links
+    _linked: dict[str, str] = field(default_factory=dict, repr=False)  # name -> base file linked
+    _sealed: dict[str, Future[_Sealed]] = field(default_factory=dict, repr=False)
+    _sealer: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def reuse(self, name: str, *, source: str | None = None) -> bool:
         """Hard-link `source` (default `name`) of the base generation as `name` (files are never
@@ -227,10 +229,18 @@ class Draft:
         target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(self.base.path / source, target)
-        entry = self.base.manifest["files"].get(source)
-        if entry is not None:
-            self._known[name] = entry["sha256"]
+        self._linked[name] = source
         return True
+
+    def settle(self) -> None:
+        """Start hashing and fsyncing the files written so far, in a background thread, so that
+        publishing has only the later ones left (a file changed since is done again then)."""
+        if self._sealer is None:
+            self._sealer = ThreadPoolExecutor(1, thread_name_prefix="settle")
+        published = _published_at(self.base)
+        for name in _files(self.path):
+            if name not in self._sealed and _reused_hash(self, name, os.stat(self.path / name), published) is None:
+                self._sealed[name] = self._sealer.submit(_seal, self.path / name)
 
     def reuse_tree(self, folder: str) -> bool:
         """Hard-link every file the base generation lists under `folder`."""
@@ -280,6 +290,8 @@ class Writer:
                 with step(f"publishing {name}") if step else contextlib.nullcontext():
                     _publish(draft)
         finally:
+            if draft._sealer is not None:
+                draft._sealer.shutdown(cancel_futures=True)
             shutil.rmtree(path, ignore_errors=True)
         if not draft.cancelled:
             crash_point("publish:done")
@@ -345,15 +357,13 @@ def _listdir(path: Path) -> list[str]:
 
 
 def _publish(draft: Draft) -> None:
-    names = sorted(_files(draft.path))
-    hashes = _draft_hashes(draft, names)
-    files = {name: {"size": (draft.path / name).stat().st_size, "sha256": digest}
-             for name, digest in zip(names, hashes)}
     manifest = {"format": FORMAT, "generation": draft.name,
-                "parent": draft.base.name if draft.base else None, "files": files, **draft.extra}
+                "parent": draft.base.name if draft.base else None, "files": _manifest_files(draft),
+                **draft.extra}
     _write_synced(draft.path / MANIFEST, orjson.dumps(
         manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
-    _fsync_tree(draft.path)
+    for folder, _, _ in os.walk(draft.path):  # the names of new files and of links
+        _fsync_dir(Path(folder))
     crash_point("publish:manifest")
     generations = draft.kg / GENERATIONS
     generations.mkdir(exist_ok=True)
@@ -385,25 +395,83 @@ def _link_names(kg: Path, generation: Path) -> None:
             os.symlink(os.path.join(CURRENT, name), kg / name)
 
 
-def _draft_hashes(draft: Draft, names: list[str]) -> list[str]:
-    """SHA-256 of each file; a file linked from the base generation keeps its known hash."""
-    known = {name: _known_hash(draft, name) for name in names}
-    todo = [name for name in names if known[name] is None]
-    known.update(zip(todo, _hash_all([draft.path / name for name in todo])))
-    return [str(known[name]) for name in names]
+def _manifest_files(draft: Draft) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file of the draft, each file the draft wrote fsynced.
+
+    A file linked from the base generation keeps the base's hash, and needs no fsync (that was
+    done when the base was published), when its inode, size and mtime prove it is the base's
+    file, unchanged since (the mtime is older than the base's manifest). A file settled in the
+    background keeps what was found then if it is unchanged since. The others are done now.
+    """
+    names = sorted(_files(draft.path))
+    published = _published_at(draft.base)
+    sizes, hashes, todo = {}, {}, []
+    for name in names:
+        stat = os.stat(draft.path / name)
+        sizes[name] = stat.st_size
+        digest = _reused_hash(draft, name, stat, published) or _settled_hash(draft, name, stat)
+        if digest is None:
+            todo.append(name)
+        else:
+            hashes[name] = digest
+    hashes.update(zip(todo, (sealed.sha256 for sealed in _seal_all([draft.path / n for n in todo]))))
+    return {name: {"size": sizes[name], "sha256": hashes[name]} for name in names}
 
 
-def _known_hash(draft: Draft, name: str) -> str | None:
+@dataclass(frozen=True)
+class _Sealed:
+    """A file hashed and fsynced, and what identified it before (device, inode, size, mtime)."""
+
+    identity: tuple[int, int, int, int]
+    sha256: str
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def _seal(path: Path) -> _Sealed:
+    identity = _identity(os.stat(path))
+    with open(path, "rb") as fh:
+        digest = _sha256(fh)
+        os.fsync(fh.fileno())
+    return _Sealed(identity, digest)
+
+
+def _seal_all(paths: list[Path]) -> list[_Sealed]:
+    if len(paths) < 2:
+        return [_seal(p) for p in paths]
+    with ThreadPoolExecutor(_HASH_THREADS) as pool:
+        return list(pool.map(_seal, paths))
+
+
+def _published_at(generation: Generation | None) -> int:
+    """When `generation`'s manifest was written (ns), after every file of it; 0 for none."""
+    return 0 if generation is None else os.stat(generation.path / MANIFEST).st_mtime_ns
+
+
+def _reused_hash(draft: Draft, name: str, stat: os.stat_result, published: int) -> str | None:
     base = draft.base
-    if base is None:
+    source = draft._linked.get(name, name)  # a store file its backup linked keeps its name
+    entry = None if base is None else base.manifest["files"].get(source)
+    if base is None or entry is None:
         return None
-    if name in draft._known:
-        return draft._known[name]
-    entry = base.manifest["files"].get(name)  # e.g. a store file that its backup linked
-    with contextlib.suppress(FileNotFoundError):
-        if entry is not None and os.path.samefile(base.path / name, draft.path / name):
-            return str(entry["sha256"])
-    return None
+    try:
+        original = os.stat(base.path / source)
+    except FileNotFoundError:
+        return None
+    same = (original.st_dev, original.st_ino) == (stat.st_dev, stat.st_ino)
+    unchanged = stat.st_size == entry["size"] and stat.st_mtime_ns < published
+    return str(entry["sha256"]) if same and unchanged else None
+
+
+def _settled_hash(draft: Draft, name: str, stat: os.stat_result) -> str | None:
+    future = draft._sealed.get(name)
+    try:
+        sealed = None if future is None else future.result()
+    except OSError:  # gone while it was read: done again if it is back
+        return None
+    return sealed.sha256 if sealed is not None and sealed.identity == _identity(stat) else None
 
 
 def _hash_all(paths: list[Path]) -> list[str]:
@@ -425,10 +493,14 @@ def _files(root: Path) -> Iterable[str]:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            digest.update(chunk)
+        return _sha256(fh)
+
+
+def _sha256(fh: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := fh.read(_HASH_CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -437,25 +509,6 @@ def _write_synced(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def _fsync_tree(root: Path) -> None:
-    files, folders = [], []
-    for parent, _, names in os.walk(root):
-        files += [os.path.join(parent, n) for n in names]
-        folders.append(parent)
-    with ThreadPoolExecutor(_HASH_THREADS) as pool:
-        list(pool.map(_fsync_path, files))
-    for folder in folders:
-        _fsync_dir(Path(folder))
-
-
-def _fsync_path(path: str) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

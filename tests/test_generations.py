@@ -1,6 +1,7 @@
 """The KG folder as generations: atomic publish, one writer, cleanup, readers' checks."""
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -115,6 +116,61 @@ def test_reuse_links_unchanged_files_and_keeps_their_hash(tmp_path):
     gen = open_current(tmp_path)
     assert os.stat(gen.path / "big").st_nlink == 2
     assert verify(gen) == []
+
+
+def _age(path: Path, seconds: int) -> None:
+    """Set the file's mtime `seconds` away from its generation's manifest's."""
+    when = os.stat(path.parent / "manifest.json").st_mtime_ns + seconds * 10**9
+    os.utime(path, ns=(when, when))
+
+
+def test_a_linked_file_changed_since_its_generation_was_published_is_hashed_again(tmp_path):
+    publish(tmp_path, {"big": b"x" * 1000})
+    base = tmp_path / GENERATIONS / "g000001"
+    (base / "big").write_bytes(b"y" * 1000)  # same inode, same size: only the mtime tells
+    _age(base / "big", +1)
+    with writing(tmp_path) as draft:
+        draft.reuse("big")
+    gen = open_current(tmp_path)
+    assert gen.manifest["files"]["big"]["sha256"] == hashlib.sha256(b"y" * 1000).hexdigest()
+    assert verify(gen) == []
+
+
+def test_a_file_changed_after_it_was_settled_is_hashed_again(tmp_path):
+    with writing(tmp_path) as draft:
+        (draft.path / "a").write_bytes(b"first")
+        (draft.path / "b").write_bytes(b"kept")
+        draft.settle()
+        draft._sealed["a"].result()
+        (draft.path / "a").write_bytes(b"second, longer")
+    gen = open_current(tmp_path)
+    assert gen.manifest["files"]["a"]["sha256"] == hashlib.sha256(b"second, longer").hexdigest()
+    assert verify(gen) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name synced files")
+def test_publishing_syncs_every_file_and_folder_the_draft_wrote_and_no_linked_file(tmp_path, monkeypatch):
+    publish(tmp_path, {"old": b"o" * 100})
+    _age(tmp_path / GENERATIONS / "g000001" / "old", -1)
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    with writing(tmp_path) as draft:
+        assert draft.reuse("old")
+        (draft.path / "settled").write_bytes(b"s")
+        draft.settle()
+        (draft.path / "sub").mkdir()
+        (draft.path / "sub" / "new").write_bytes(b"n")
+        folder = str(draft.path)
+    inside = {os.path.relpath(p, folder) for p in synced if p.startswith(folder)}
+    assert {".", "sub", "sub/new", "settled", "manifest.json"} <= inside
+    assert "old" not in inside
+    assert verify(open_current(tmp_path)) == []
 
 
 @pytest.mark.parametrize("damage, message", [

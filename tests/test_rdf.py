@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -457,6 +458,42 @@ def test_unsorted_papers_table_is_refused(tmp_path):
     save_corpus(Corpus(papers=corpus.papers[::-1], authors=corpus.authors), tmp_path)
     with pytest.raises(subjects_module.UnsortedTable, match="papers.parquet.*not sorted"):
         write("ntriples", tmp_path)
+
+
+def test_subjects_of_the_changed_rows_turn_one_kg_into_the_other(tmp_path):
+    """The store delta's contract: the full RDF of A, less the subjects_of lines of A only, plus
+    those of B only, is the full RDF of B; and those removed are all in A, those added none."""
+    a = hostile_corpus()
+    changed = make_paper(  # one URL dropped that shares its IRI with another paper's, classes cut
+        "2105.00001", ("zoë ñ", "ann lee", "新人"), title="Revised", subject_classes=("ACM:I.5.4",),
+        repositories=tuple(u for u in a.papers[0].repositories if u != "https://github.com/ö/réu"),
+        mentions=("2105.00002", "cs/9902010"))
+    kept = replace(a.papers[1], categories=("math-ph", "cs.XY"), primary_category="math-ph",  # unchanged
+                   repositories=("https://github.com/%C3%B6/r%C3%A9u",), mentions=("cs/9902011",))
+    a = replace(a, papers=(a.papers[0], kept, a.papers[2]))
+    newcomer = make_paper("cs/9902010", ("新人",), categories=("cs.CL",), subject_classes=())  # mentioned in A
+    authors = {**a.authors, "新人": Author("新人", "新人", ("新人",), 2),
+               "ann lee": replace(a.authors["ann lee"], papers=2)}
+    b = Corpus(papers=(changed, kept, newcomer), authors=authors)  # cs/9902011 withdrawn
+    old, new = kg_of(a, tmp_path / "a"), kg_of(b, tmp_path / "b")
+    before, after = ({line for subject, pairs in found for line in rdf.subject_lines(subject, pairs)}
+                     for found in subjects_module.subjects_of(
+                         [old, new], rdf.DEFAULT_BASE_IRI, {"2105.00001", "cs/9902010", "cs/9902011"},
+                         {"新人", "ann lee", "山田 太郎"}))
+    full_a, full_b = set(ntriples_lines(old)), set(ntriples_lines(new))
+    assert before - after <= full_a and not (after - before) & full_a
+    assert (full_a - (before - after)) | (after - before) == full_b
+    gone, came = before - after, after - before  # and these are the cases the test is about:
+    assert any(line.startswith("<http://msc2010.org/") for line in gone)  # a class no paper has now
+    assert any(line.startswith("<https://github.com/%C3%B6/") for line in gone)  # now from the other URL
+    assert any(line.startswith("<https://w3id.org/arxiv-kg/category/cs.CL>") for line in came)
+    assert any(line.startswith("<https://arxiv.org/abs/cs/9902010> <http://www.w3.org/") for line in came)
+
+
+@given(st.text(st.sampled_from("%#25Ab c\t/é\u00a0:") | st.characters(blacklist_categories=("Cs",))))
+def test_urls_given_one_iri_have_one_key(url):
+    iri = rdf.text_iri(url)
+    assert iri is None or rdf.text_iri_key(iri) == rdf.text_iri_key(url)
 
 
 @given(st.text(st.characters(blacklist_categories=("Cs",))))

@@ -4,12 +4,14 @@
 
 The new generation's store starts as a backup of the previous one (``Store.backup``: a RocksDB
 checkpoint, hard links to the immutable files, so it costs nothing). The subjects the update
-may have changed (the affected papers and their signatures, the affected authors, and every
-category, class, repository, link and paper only mentioned, which are few) are rendered from
-the old tables and from the new ones by graph.rdf.subjects, the very code that renders a full
-build's RDF; the triples only in the old set are removed and those only in the new set added,
-in one SPARQL update (one transaction). The store of a killed update is in an unpublished
-draft, so it is simply thrown away.
+may have changed (the affected papers and their signatures, the affected authors, and the
+categories, classes, repositories, links and papers only mentioned that may differ, which are
+few) are rendered from the old tables and from the new ones by graph.rdf.subjects, the very
+code that renders a full build's RDF, reading only those rows; the triples only in the old set
+are removed and those only in the new set added. The store is copied and opened while the
+triples are compared (a thread: RocksDB and the table reads leave the GIL). The store of a
+killed update is in an unpublished draft, so it is simply thrown away: the changes need no
+transaction of their own.
 
 The triple count stays exact without counting the store: each affected subject's triples in
 the store are exactly its old set (the store matched the old tables), so the removed triples
@@ -18,6 +20,7 @@ are all there and the added ones are not.
 from __future__ import annotations
 
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,40 +42,41 @@ class Delta:
 
 
 def apply_delta(old_kg: Path, new_kg: Path, papers: Collection[str], authors: Collection[str], *,
-                base_iri: str, old_triples: int, scratch: Path) -> Delta:
+                base_iri: str, old_triples: int) -> Delta:
     """Make `new_kg`'s store: `old_kg`'s, with the affected subjects' triples replaced."""
-    before = _lines(old_kg, base_iri, papers, authors, scratch)
-    after = _lines(new_kg, base_iri, papers, authors, scratch)
-    removed, added = sorted(before - after), sorted(after - before)
-    crash_point("store:diffed")
+    with ThreadPoolExecutor(1) as pool:
+        diffed = pool.submit(_diff, old_kg, new_kg, papers, authors, base_iri)
+        store = _copy(old_kg, new_kg)
+        try:
+            removed, added = diffed.result()
+            crash_point("store:diffed")
+            for quad in removed:
+                store.remove(quad)
+            store.extend(added)
+            crash_point("store:updated")
+            store.flush()
+        finally:
+            del store  # closes RocksDB
+    return Delta(len(added), len(removed), old_triples - len(removed) + len(added))
+
+
+def _copy(old_kg: Path, new_kg: Path) -> ox.Store:
+    """`new_kg`'s store, opened: a backup of `old_kg`'s."""
     source = ox.Store.read_only(str(store_path(old_kg)))
     source.backup(str(store_path(new_kg)))
     del source
     crash_point("store:backup")
-    store = ox.Store(str(store_path(new_kg)))
-    try:
-        if removed or added:
-            store.update(_update_text(removed, added))
-        crash_point("store:updated")
-        store.flush()
-    finally:
-        del store
-    return Delta(len(added), len(removed), old_triples - len(removed) + len(added))
+    return ox.Store(str(store_path(new_kg)))
 
 
-def _lines(kg: Path, base_iri: str, papers: Collection[str], authors: Collection[str],
-           scratch: Path) -> set[str]:
-    return {line for subject, pairs in subjects_of(kg, base_iri, papers, authors, scratch=scratch)
-            for line in subject_lines(subject, pairs)}
+def _diff(old_kg: Path, new_kg: Path, papers: Collection[str], authors: Collection[str],
+          base_iri: str) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """The triples to remove and those to add."""
+    before, after = ({line for subject, pairs in found for line in subject_lines(subject, pairs)}
+                     for found in subjects_of([old_kg, new_kg], base_iri, papers, authors))
+    return _quads(before - after), _quads(after - before)
 
 
-def _update_text(removed: list[str], added: list[str]) -> str:
-    """One SPARQL update. The N-Triples are parsed and written back by Oxigraph itself, so
-    every escape is one its SPARQL parser reads."""
-    return (f"DELETE DATA {{ {_terms(removed)} }} ;\n"
-            f"INSERT DATA {{ {_terms(added)} }}")
-
-
-def _terms(lines: list[str]) -> str:
-    quads = ox.parse("".join(lines).encode("utf-8"), ox.RdfFormat.N_TRIPLES)
-    return "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+def _quads(lines: set[str]) -> list[ox.Quad]:
+    """The N-Triples lines as Oxigraph reads them (its own terms: no escape is ours to get right)."""
+    return list(ox.parse("".join(sorted(lines)).encode("utf-8"), ox.RdfFormat.N_TRIPLES))

@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from itertools import islice
 from operator import eq
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote_to_bytes
 
 import orjson
 import pyoxigraph as ox
@@ -173,6 +173,12 @@ def text_iri(url: str) -> str | None:
     except ValueError:
         return None
     return encoded
+
+
+def text_iri_key(url: str) -> bytes:
+    """What text_iri keeps of a URL: it trims the URL and percent-encodes characters, so URLs
+    given the same IRI have the same key (the key of a URL is that of its IRI)."""
+    return unquote_to_bytes(clean_text(url.strip()))
 
 
 def segment(text: str) -> str:

@@ -10,9 +10,8 @@ needs.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -75,14 +74,19 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps,
 
 def finish_kg(found: Staged, out: Path, variant_groups: int) -> dict[str, Any]:
     """The per-file tables (sources, rejected) and summary.json; returns the summary."""
-    write_table(pa.Table.from_pylist([asdict(f) for _, f in found.sources], schema=s.SOURCES.schema),
-                out / s.SOURCES.file)
-    write_table(pa.Table.from_pylist([asdict(r) for r in found.rejected], schema=s.REJECTED.schema),
-                out / s.REJECTED.file)
+    write_table(_columns([f for _, f in found.sources], s.SOURCES.schema), out / s.SOURCES.file)
+    write_table(_columns(found.rejected, s.REJECTED.schema), out / s.REJECTED.file)
     summary = summarise(out, files=found.files, variant_groups=variant_groups, notices=found.notices,
                         controls=found.controls)
     save_summary(summary, out)
     return summary
+
+
+def _columns(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """Dataclass instances as a table, built column by column (dataclasses.asdict deep-copies
+    every row: 0.7 s for the archive's 12,000 files)."""
+    return pa.Table.from_pydict({name: [getattr(row, name) for row in rows] for name in schema.names},
+                                schema=schema)
 
 
 def _write(steps: Steps, name: str, batches: Iterator[pa.RecordBatch], out: Path) -> None:

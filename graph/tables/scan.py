@@ -7,7 +7,7 @@ timestamps become the ISO 8601 text the digests give (``2021-05-31T07:07:48+00:0
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,12 @@ def batches(kg_dir: str | Path, name: str, columns: Sequence[str]) -> Iterator[p
 
 def rows(kg_dir: str | Path, name: str, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
     """The table's rows as tuples of the named columns, timestamps as ISO text."""
-    for batch in batches(kg_dir, name, columns):
+    return batch_rows(batches(kg_dir, name, columns), columns)
+
+
+def batch_rows(batches: Iterable[pa.RecordBatch], columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The batches' rows as tuples of the named columns, timestamps as ISO text."""
+    for batch in batches:
         yield from zip(*(python_values(batch.column(c)) for c in columns))
 
 
