@@ -16,10 +16,14 @@ import time
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from arxiv_kg.cli import main
 from graph.crash import AT
@@ -27,6 +31,7 @@ from graph.generations import open_kg, verify
 from graph.sample import sample_dir
 from graph.tables import plan
 from graph.tables.schema import TABLES
+from graph.tables.update import _merged
 
 DAYS = sorted(sample_dir().glob("*.md"))
 
@@ -206,3 +211,17 @@ def test_a_splice_update_re_cuts_old_lists_that_new_papers_make_known(tmp_path):
     # noted at the old paper, which the update did not merge again
     assert [(q["file"], q["original"]) for q in quality if q["rule"] == "safe key rule"] == \
         [("in/20210104.md", "J P Smith")]
+
+
+@given(st.sets(st.tuples(st.sampled_from(["a", "ab", "b", "é", "é2", "Z", "中"]), st.integers(0, 5)),
+               max_size=30), st.data())
+def test_merging_two_sorted_tables_equals_sorting_their_rows(keys, data):
+    """The splice puts new rows between kept ones by binary search; the result is the sort of
+    both (by code point, as the build's ORDER BY sorts UTF-8 by bytes)."""
+    schema = pa.schema([("x", pa.string()), ("y", pa.int32())])
+    new = data.draw(st.sets(st.sampled_from(sorted(keys)))) if keys else set()
+    tables = [pa.Table.from_pylist([{"x": x, "y": y} for x, y in sorted(part)], schema=schema)
+              for part in (keys - new, new)]
+    rows = pa.concat_tables(tables)
+    expected = rows.take(pc.sort_indices(rows, [("x", "ascending"), ("y", "ascending")]))
+    assert _merged(*tables, ["x", "y"]).equals(expected)
