@@ -5,12 +5,12 @@ spellings and the corpus-wide name rules are applied in Python.
 
 Only the parsing and per-list rules (graph.ingest) and the per-paper child rows
 (graph.tables.staging.CHILDREN) are shared with production; the corpus-wide pass, merge,
-sorting, aggregation and counting are this module's own.
+sorting, aggregation, counting and author variants are this module's own.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from itertools import chain
@@ -24,7 +24,14 @@ from graph.errors import KGNotFound
 from graph.gcpause import paused_gc
 from graph.ingest.identity import FIELD, resolve_names, safe_key_notes
 from graph.ingest.kinds import author_kind
-from graph.ingest.names import author_key, variant_groups
+from graph.ingest.names import (
+    TWIN_FEATURES,
+    author_key,
+    loose_key,
+    lost_first_letter,
+    twin_key,
+    twin_reason,
+)
 from graph.ingest.parse import expand_inputs
 from graph.ingest.pipeline import read_file
 from graph.model.records import (
@@ -133,6 +140,82 @@ def merge_notes(records: Iterable[Record]) -> list[Note]:
             if name not in first or where < first[name]:
                 first[name] = where
     return safe_key_notes(first)
+
+
+# --- author variants ------------------------------------------------------------------------
+
+def variant_groups(keys: Iterable[str], names: Mapping[str, str] | None = None) -> tuple[VariantGroup, ...]:
+    """Groups of keys that are likely one person, each with a reason and a confidence, found
+    key by key with Python dicts (graph.tables.variants finds them over the table's columns).
+
+    Split twins (see twin_key), an abbreviated name whose initials fit exactly one full name
+    ("j. smith" / "john smith"), and, given the display `names`, a name that lost its first
+    letter ("ane Doe" / "Jane Doe"). Listed for review, never merged: "Wei Wang" and
+    "W. Wang" may well be two people.
+    """
+    ordered = sorted(keys)
+    by_twin: dict[str, list[str]] = defaultdict(list)
+    for key in ordered:
+        by_twin[twin_key(key)].append(key)
+    groups = {tuple(g): _twin_reason(g) for g in by_twin.values() if len(g) > 1}
+    by_loose: dict[str, list[str]] = {}
+    for key in ordered:
+        by_loose.setdefault(loose_key(key), []).append(key)
+    for group in _initial_groups(by_loose):
+        groups.setdefault(group, ("initials", "high"))
+    for group in _lost_letter_groups(by_twin, names or {}):
+        groups.setdefault(group, ("first letter lost", "low"))
+    return tuple(VariantGroup(g, *groups[g]) for g in sorted(groups))
+
+
+def _twin_reason(group: list[str]) -> tuple[str, str]:
+    differing = []
+    for name, _ in TWIN_FEATURES:
+        others = [fold for other, fold in TWIN_FEATURES if other != name]
+        if len({_fold_all(k, others) for k in group}) > 1:
+            differing.append(name)
+    return twin_reason(differing)
+
+
+def _fold_all(key: str, folds) -> str:
+    for fold in folds:
+        key = fold(key)
+    return key
+
+
+def _lost_letter_groups(by_twin: dict[str, list[str]], names: Mapping[str, str]) -> set[tuple[str, ...]]:
+    """Pair "ane doe" (printed with a lower-case first letter) with the one "jane doe" it fits."""
+    out = set()
+    for key, name in names.items():
+        if not lost_first_letter(name):
+            continue
+        twin = twin_key(key)
+        fits = {k for letter in "abcdefghijklmnopqrstuvwxyz" for k in by_twin.get(letter + twin, ())}
+        if len(fits) == 1:
+            out.add(tuple(sorted({key, *fits})))
+    return out
+
+
+def _initial_groups(by_loose: dict[str, list[str]]) -> set[tuple[str, ...]]:
+    """Pair "j. smith" with "john smith" when exactly one full name fits the initials."""
+    abbreviated: dict[str, list[str]] = {}
+    full: list[tuple[list[str], list[str]]] = []
+    for loose, keys in by_loose.items():
+        parts = loose.split(" ")
+        if len(parts) < 2:
+            continue
+        if len(loose) - len(parts[-1]) == 2 * (len(parts) - 1):  # all but the surname are one letter
+            abbreviated[loose] = keys
+        else:
+            full.append((parts, keys))
+    # Only full names that share a surname with an abbreviated one can match it.
+    surnames = {loose.rpartition(" ")[2] for loose in abbreviated}
+    full_by_abbrev: dict[str, list[str]] = defaultdict(list)
+    for parts, keys in full:
+        if parts[-1] in surnames:
+            full_by_abbrev[" ".join([p[0] for p in parts[:-1]] + parts[-1:])].extend(keys)
+    return {tuple(sorted(keys + full_by_abbrev[loose])) for loose, keys in abbreviated.items()
+            if len(set(full_by_abbrev.get(loose, ()))) == 1}
 
 
 # --- merge ---------------------------------------------------------------------------------

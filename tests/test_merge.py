@@ -7,8 +7,9 @@ from conftest import digest, record
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.ingest.names import clean_authors, loose_key, split_authors, twin_key, variant_groups
+from graph.ingest.names import clean_authors, loose_key, split_authors, twin_key
 from graph.ingest.text import clean, strip_accents
+from graph.tables.variants import variant_groups
 
 
 def test_duplicates_keep_newest_version_and_record_sources(corpus_of):
@@ -66,7 +67,7 @@ def test_variant_reasons_name_what_differs():
 def test_a_lost_first_letter_is_listed_only_with_one_fit():
     names = {"ane doe": "ane Doe", "jane doe": "Jane Doe", "an xu": "An Xu", "yan xu": "Yan Xu",
              "nan xu": "Nan Xu"}
-    groups = [(g.keys, g.reason) for g in variant_groups(names, names)]
+    groups = [(g.keys, g.reason) for g in variant_groups(list(names), list(names.values()))]
     assert groups == [(("ane doe", "jane doe"), "first letter lost")]  # "An Xu" is capitalised
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from graph.ingest.text import MOJIBAKE_CHARS, clean, repair
+from graph.ingest.text import MOJIBAKE_CHARS, clean, repair, strip_accents, strip_accents_all
 
 MOJIBAKE = [
     ("Am√©lie", "Amélie"), ("Bart≈Çomiej", "Bartłomiej"), ("Wo≈∫niak", "Woźniak"),
@@ -81,3 +81,14 @@ SPACED = st.tuples(WORDS, PIECE, WORDS).map("".join)
 @given(SPACED | st.text(max_size=30))
 def test_clean_is_repair_then_nfc_then_single_spaces(text):
     assert clean(text) == " ".join(unicodedata.normalize("NFC", repair(text)).split())
+
+
+# Marks of combining classes out of order, marks of class 0 and a spacing mark of class 216,
+# Hangul, compatibility forms, regex brackets, a NUL.
+ACCENTED = "ée\u0301\u0327\u0316\u05b0\u0e48\u034f\u0e31\U0001d165ḍ̇ǅﬁ한각①\u00a0]^\\-Łø\x00 a"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.text(alphabet=ACCENTED))))
+def test_stripping_many_texts_at_once_is_stripping_each(texts):
+    assert strip_accents_all(texts) == [strip_accents(text) for text in texts]

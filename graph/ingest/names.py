@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Sequence
 
 from graph.ingest.cleaning import clean_token
 from graph.ingest.text import clean, strip_accents
-from graph.model.records import Change, VariantGroup
+from graph.model.records import Change
 
 # A comma splits "Reginald B. Adams, Jr." in two; these tokens belong to the name before.
 _SUFFIX = re.compile(r"^(?:jr|sr|jnr|snr|ii|iii|iv|v|vi|esq)\.?$", re.IGNORECASE)
@@ -87,7 +86,7 @@ def loose_key(key: str) -> str:
 _APOSTROPHES = re.compile(r"['’`]")
 _OTHER_PUNCTUATION = re.compile(r"[^\w\s'’`-]+|_+")
 # What may differ inside a group of split twins, each removed by one step of twin_key.
-_TWIN_FEATURES = (
+TWIN_FEATURES = (
     ("accents", strip_accents),
     ("hyphens", lambda k: k.replace("-", "")),
     ("apostrophes", lambda k: _APOSTROPHES.sub("", k)),
@@ -103,7 +102,7 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 def twin_key(key: str) -> str:
     """Two keys are split twins when they differ only in spacing, punctuation, case or accents:
-    when this key, with all of those folded away (every fold of _TWIN_FEATURES), is the same."""
+    when this key, with all of those folded away (every fold of TWIN_FEATURES), is the same."""
     folded = strip_accents(key)
     if folded.isascii():  # most keys: deleting their few separators beats the regex
         squeezed = folded.replace(" ", "").replace(".", "").replace("-", "").replace("'", "")
@@ -112,83 +111,22 @@ def twin_key(key: str) -> str:
     return _NOT_WORD.sub("", folded)
 
 
-def variant_groups(keys: Iterable[str], names: Mapping[str, str] | None = None) -> tuple[VariantGroup, ...]:
-    """Groups of keys that are likely one person, each with a reason and a confidence.
-
-    Split twins (see twin_key), an abbreviated name whose initials fit exactly one full name
-    ("j. smith" / "john smith"), and, given the display `names`, a name that lost its first
-    letter ("ane Doe" / "Jane Doe"). Listed for review, never merged: "Wei Wang" and
-    "W. Wang" may well be two people.
-    """
-    ordered = sorted(keys)
-    by_twin: dict[str, list[str]] = defaultdict(list)
-    for key in ordered:
-        by_twin[twin_key(key)].append(key)
-    groups = {tuple(g): _twin_reason(g) for g in by_twin.values() if len(g) > 1}
-    by_loose: dict[str, list[str]] = {}
-    for key in ordered:
-        by_loose.setdefault(loose_key(key), []).append(key)
-    for group in _initial_groups(by_loose):
-        groups.setdefault(group, ("initials", "high"))
-    for group in _lost_letter_groups(by_twin, names or {}):
-        groups.setdefault(group, ("first letter lost", "low"))
-    return tuple(VariantGroup(g, *groups[g]) for g in sorted(groups))
-
-
-def _twin_reason(group: list[str]) -> tuple[str, str]:
-    """Which features tell the keys apart, and how likely they are one person.
+def twin_reason(differing: Sequence[str]) -> tuple[str, str]:
+    """The reason and confidence of a group of split twins, from the features (of
+    TWIN_FEATURES, in order) that tell its keys apart: those that differ between its keys with
+    every other fold applied.
 
     Accent-only groups are one person 90% of the time or more; hyphen-only groups ("wen-hao xu"
     / "wenhao xu") only 20-50% (the issue's audit): they are low confidence.
     """
-    differing = []
-    for name, _ in _TWIN_FEATURES:
-        others = [fold for other, fold in _TWIN_FEATURES if other != name]
-        if len({_fold_all(k, others) for k in group}) > 1:
-            differing.append(name)
     reason = "+".join(differing) or "punctuation"
     if "hyphens" in differing and set(differing) <= {"hyphens", "spacing"}:
         return reason, "low"
     return reason, "high" if set(differing) <= {"accents", "punctuation"} else "medium"
 
 
-def _fold_all(key: str, folds) -> str:
-    for fold in folds:
-        key = fold(key)
-    return key
-
-
-def _lost_letter_groups(by_twin: dict[str, list[str]], names: Mapping[str, str]) -> set[tuple[str, ...]]:
-    """Pair "ane doe" (printed with a lower-case first letter) with the one "jane doe" it fits."""
-    out = set()
-    for key, name in names.items():
-        first = name.split(" ", 1)[0]
-        if not first[:1].islower() or first.casefold() in _PARTICLES or " " not in name:
-            continue
-        twin = twin_key(key)
-        fits = {k for letter in "abcdefghijklmnopqrstuvwxyz" for k in by_twin.get(letter + twin, ())}
-        if len(fits) == 1:
-            out.add(tuple(sorted({key, *fits})))
-    return out
-
-
-def _initial_groups(by_loose: dict[str, list[str]]) -> set[tuple[str, ...]]:
-    """Pair "j. smith" with "john smith" when exactly one full name fits the initials."""
-    abbreviated: dict[str, list[str]] = {}
-    full: list[tuple[list[str], list[str]]] = []
-    for loose, keys in by_loose.items():
-        parts = loose.split(" ")
-        if len(parts) < 2:
-            continue
-        if len(loose) - len(parts[-1]) == 2 * (len(parts) - 1):  # all but the surname are one letter
-            abbreviated[loose] = keys
-        else:
-            full.append((parts, keys))
-    # Only full names that share a surname with an abbreviated one can match it.
-    surnames = {loose.rpartition(" ")[2] for loose in abbreviated}
-    full_by_abbrev: dict[str, list[str]] = defaultdict(list)
-    for parts, keys in full:
-        if parts[-1] in surnames:
-            full_by_abbrev[" ".join([p[0] for p in parts[:-1]] + parts[-1:])].extend(keys)
-    return {tuple(sorted(keys + full_by_abbrev[loose])) for loose, keys in abbreviated.items()
-            if len(set(full_by_abbrev.get(loose, ()))) == 1}
+def lost_first_letter(name: str) -> bool:
+    """A display name that may have lost its first letter: printed with a lower-case first
+    word ("ane Doe") that is no particle ("van Gogh"), and more than one word."""
+    first = name.split(" ", 1)[0]
+    return first[:1].islower() and first.casefold() not in _PARTICLES and " " in name

@@ -5,8 +5,7 @@
 
 Between staging and the merge, graph.tables.recut runs the corpus-wide name rules. Tables
 stream from the engine to Parquet in batches; the only per-author Python objects are a count
-per identity key for those rules, and the keys and names that graph.ingest.names.variant_groups
-needs.
+per identity key for those rules, and the keys that graph.tables.variants finds in groups.
 """
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph.ingest.names import variant_groups
 from graph.tables import engine, recut
 from graph.tables import schema as s
 from graph.tables.ingest import Staged, Steps, no_steps
@@ -30,6 +28,7 @@ from graph.tables.persist import (
 )
 from graph.tables.staging import CHILDREN
 from graph.tables.summary import summarise
+from graph.tables.variants import variant_groups
 
 # What write_kg computes from the whole corpus at once, rather than from one paper's records
 # (papers and their child tables), one author key's authorships (authors) or one file (sources,
@@ -98,7 +97,6 @@ def write_variants(out: Path, steps: Steps = no_steps) -> int:
     """Write variants.json from the authors table; return the number of groups."""
     with steps("author variants"):
         authors = read_table(out, "authors", ["key", "name"])
-        keys = authors.column(0).to_pylist()
-        variants = variant_groups(keys, dict(zip(keys, authors.column(1).to_pylist())))
+        variants = variant_groups(authors.column("key"), authors.column("name"))
         save_variants(variants, out)
     return len(variants)
