@@ -279,7 +279,7 @@ def _fold_block(offsets: np.ndarray, data: bytes | np.ndarray) -> tuple[Bytes, B
 def _concatenated(blocks: list[Bytes]) -> Bytes:
     ends = np.cumsum([0] + [len(data) for _, data in blocks[:-1]])
     offsets = np.concatenate([[0], *(block_offsets[1:] + end for (block_offsets, _), end in zip(blocks, ends))])
-    return offsets.astype(np.int32), b"".join(data for _, data in blocks)
+    return offsets.astype(np.int32), b"".join(data for _, data in blocks)  # type: ignore[misc]  # ndarrays are buffers
 
 
 def _loose_bytes(joined: bytes) -> bytes:
@@ -342,7 +342,7 @@ def _with(column: Bytes, rows: np.ndarray, values: Iterable[str]) -> Bytes:
     encoded = [value.encode() for value in values]
     starts, ends = offsets[rows].tolist(), offsets[rows + 1].tolist()
     pieces: list[bytes | memoryview] = []
-    at, view = 0, memoryview(data)
+    at, view = 0, memoryview(data)  # type: ignore[arg-type]  # numpy's stubs miss its buffer protocol
     for start, end, value in zip(starts, ends, encoded):
         pieces += (view[at:start], value)
         at = end
