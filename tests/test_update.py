@@ -225,3 +225,16 @@ def test_merging_two_sorted_tables_equals_sorting_their_rows(keys, data):
     rows = pa.concat_tables(tables)
     expected = rows.take(pc.sort_indices(rows, [("x", "ascending"), ("y", "ascending")]))
     assert _merged(*tables, ["x", "y"]).equals(expected)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_an_update_that_withdraws_every_record_leaves_an_empty_kg(tmp_path, full):
+    inputs = folder(tmp_path, "in", DAYS[:1])
+    run("build", str(inputs), "--out", str(tmp_path / "kg"), "--formats", "none", "-q")
+    (inputs / DAYS[0].name).write_text("# Arxiv Papers in cs.CV on 2021-01-06\n")
+    result = run("update", "--kg", str(tmp_path / "kg"), *(["--full"] * full))
+    assert "changed" in result.stderr
+    with open_kg(tmp_path / "kg") as kg:
+        assert pq.read_table(kg.path / "papers.parquet").num_rows == 0
+        assert json.loads((kg.path / "summary.json").read_text())["papers"] == 0
+        assert verify(kg) == []

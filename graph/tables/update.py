@@ -188,6 +188,8 @@ def _linked(parts: list[Path], scratch: Path) -> Iterator[Path]:
 
 def _full(found: Staged, base: Path, out: Path, *, jobs: int, steps: Steps) -> Written:
     with _linked(state.parts(out), out) as folder:
+        if not state.parts(out):  # every record withdrawn or rejected: an empty KG, as the splice gives
+            write_batches(iter(()), folder / "none.parquet", RECORDS)
         summary = build.write_kg(replace(found, folder=folder), out, jobs=jobs, steps=steps)
     papers, authors = changed_rows(base, out)
     return Written(summary, Change(method="full"), papers, authors)
@@ -260,7 +262,7 @@ def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> dict[str, i
         CREATE TEMP TABLE recounted AS
         SELECT a.author_key AS key, count(DISTINCT arxiv_id) AS papers
         FROM (SELECT arxiv_id, unnest(authorships) AS a
-              FROM read_parquet({state.parquet_list(state.parts(out))}))
+              FROM {_records_of(out)})
         WHERE a.author_key IN (SELECT key FROM delta_keys) GROUP BY ALL""")
     old = _parquet(base / state.KNOWN)
     con.execute(f"""
@@ -284,6 +286,13 @@ def _affected_papers(con: duckdb.DuckDBPyConnection, base: Path) -> frozenset[st
         UNION SELECT arxiv_id FROM {_parquet(base / state.DEPS)} WHERE key IN (SELECT key FROM changed)
         """).fetchall()
     return frozenset(r[0] for r in rows)
+
+
+def _records_of(generation: Path) -> str:
+    """A relation of every record a generation keeps (`no_records` when it keeps none: every
+    file withdrawn or rejected)."""
+    parts = state.parts(generation)
+    return f"read_parquet({state.parquet_list(parts)})" if parts else "no_records"
 
 
 def _holding(con: duckdb.DuckDBPyConnection, parts: list[Path]) -> list[Path]:
@@ -385,7 +394,7 @@ def _splice_quality(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
     con.execute(f"""
         CREATE VIEW records AS
         SELECT r.* REPLACE (coalesce(c.authorships, r.authorships) AS authorships)
-        FROM read_parquet({state.parquet_list(state.parts(out))}) r
+        FROM {_records_of(out)} r
         LEFT JOIN {_parquet(out / state.RECUTS)} c USING (file, line)""")
     con.register("safe_merges", recut.safe_merges(con, "spliced_keys"))
     safe = f"rule = '{SAFE_KEY_RULE}'"
