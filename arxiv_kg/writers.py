@@ -87,7 +87,6 @@ def build(inputs: Sequence[str], kg_dir: str | Path, settings: Settings, *, jobs
             crash_point("build:tables")
             with steps("records kept for updates"):
                 _save_state(found, draft.path, jobs)
-        draft.settle()  # the tables are hashed and synced while the exports are written
         written = _exports_and_store(draft, settings, steps, bars)
         draft.extra.update(_extra(draft, settings, given, written, exports=_fresh(draft, written)))
     if flat:
@@ -211,7 +210,6 @@ def _update(draft: Draft, plan: Plan, settings: Settings, given: list[Input],
     written = write_update(plan, new, base.path, draft.path, jobs=jobs, full=full, steps=steps,
                            reuse=draft.reuse)
     shutil.rmtree(scratch, ignore_errors=True)
-    draft.settle()  # the tables are hashed and synced while the store is made
     _warn_withdrawn(written.change, plan, warn)
     delta = _store_delta(draft, settings, written, steps)
     fresh, stale, files = _exports_after_update(draft, settings, steps, bars, exports)

@@ -30,8 +30,9 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -217,8 +218,6 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries (e.g. store)
     cancelled: bool = False  # set to leave the block without publishing (nothing changed)
     _linked: dict[str, str] = field(default_factory=dict, repr=False)  # name -> base file linked
-    _sealed: dict[str, Future[_Sealed]] = field(default_factory=dict, repr=False)
-    _sealer: ThreadPoolExecutor | None = field(default=None, repr=False)
 
     def reuse(self, name: str, *, source: str | None = None) -> bool:
         """Hard-link `source` (default `name`) of the base generation as `name` (files are never
@@ -231,16 +230,6 @@ class Draft:
         os.link(self.base.path / source, target)
         self._linked[name] = source
         return True
-
-    def settle(self) -> None:
-        """Start hashing and fsyncing the files written so far, in a background thread, so that
-        publishing has only the later ones left (a file changed since is done again then)."""
-        if self._sealer is None:
-            self._sealer = ThreadPoolExecutor(1, thread_name_prefix="settle")
-        published = _published_at(self.base)
-        for name in _files(self.path):
-            if name not in self._sealed and _reused_hash(self, name, os.stat(self.path / name), published) is None:
-                self._sealed[name] = self._sealer.submit(_seal, self.path / name)
 
     def reuse_tree(self, folder: str) -> bool:
         """Hard-link every file the base generation lists under `folder`."""
@@ -290,8 +279,6 @@ class Writer:
                 with step(f"publishing {name}") if step else contextlib.nullcontext():
                     _publish(draft)
         finally:
-            if draft._sealer is not None:
-                draft._sealer.shutdown(cancel_futures=True)
             shutil.rmtree(path, ignore_errors=True)
         if not draft.cancelled:
             crash_point("publish:done")
@@ -400,8 +387,7 @@ def _manifest_files(draft: Draft) -> dict[str, dict[str, Any]]:
 
     A file linked from the base generation keeps the base's hash, and needs no fsync (that was
     done when the base was published), when its inode, size and mtime prove it is the base's
-    file, unchanged since (the mtime is older than the base's manifest). A file settled in the
-    background keeps what was found then if it is unchanged since. The others are done now.
+    file, unchanged since (the mtime is older than the base's manifest). The others are read.
     """
     names = sorted(_files(draft.path))
     published = _published_at(draft.base)
@@ -409,40 +395,13 @@ def _manifest_files(draft: Draft) -> dict[str, dict[str, Any]]:
     for name in names:
         stat = os.stat(draft.path / name)
         sizes[name] = stat.st_size
-        digest = _reused_hash(draft, name, stat, published) or _settled_hash(draft, name, stat)
+        digest = _reused_hash(draft, name, stat, published)
         if digest is None:
             todo.append(name)
         else:
             hashes[name] = digest
-    hashes.update(zip(todo, (sealed.sha256 for sealed in _seal_all([draft.path / n for n in todo]))))
+    hashes.update(zip(todo, _hash_all([draft.path / n for n in todo], sync=True)))
     return {name: {"size": sizes[name], "sha256": hashes[name]} for name in names}
-
-
-@dataclass(frozen=True)
-class _Sealed:
-    """A file hashed and fsynced, and what identified it before (device, inode, size, mtime)."""
-
-    identity: tuple[int, int, int, int]
-    sha256: str
-
-
-def _identity(stat: os.stat_result) -> tuple[int, int, int, int]:
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
-
-
-def _seal(path: Path) -> _Sealed:
-    identity = _identity(os.stat(path))
-    with open(path, "rb") as fh:
-        digest = _sha256(fh)
-        os.fsync(fh.fileno())
-    return _Sealed(identity, digest)
-
-
-def _seal_all(paths: list[Path]) -> list[_Sealed]:
-    if len(paths) < 2:
-        return [_seal(p) for p in paths]
-    with ThreadPoolExecutor(_HASH_THREADS) as pool:
-        return list(pool.map(_seal, paths))
 
 
 def _published_at(generation: Generation | None) -> int:
@@ -465,20 +424,13 @@ def _reused_hash(draft: Draft, name: str, stat: os.stat_result, published: int) 
     return str(entry["sha256"]) if same and unchanged else None
 
 
-def _settled_hash(draft: Draft, name: str, stat: os.stat_result) -> str | None:
-    future = draft._sealed.get(name)
-    try:
-        sealed = None if future is None else future.result()
-    except OSError:  # gone while it was read: done again if it is back
-        return None
-    return sealed.sha256 if sealed is not None and sealed.identity == _identity(stat) else None
-
-
-def _hash_all(paths: list[Path]) -> list[str]:
+def _hash_all(paths: list[Path], *, sync: bool = False) -> list[str]:
+    """SHA-256 of each file (`sync`: and each fsynced, while it is open)."""
+    hash_one = partial(sha256_file, sync=sync)
     if len(paths) < 2:
-        return [sha256_file(p) for p in paths]
+        return [hash_one(p) for p in paths]
     with ThreadPoolExecutor(_HASH_THREADS) as pool:
-        return list(pool.map(sha256_file, paths))
+        return list(pool.map(hash_one, paths))
 
 
 def _files(root: Path) -> Iterable[str]:
@@ -492,15 +444,13 @@ def _files(root: Path) -> Iterable[str]:
                 yield os.path.normpath(os.path.join(rel, n))
 
 
-def sha256_file(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return _sha256(fh)
-
-
-def _sha256(fh: IO[bytes]) -> str:
+def sha256_file(path: Path, *, sync: bool = False) -> str:
     digest = hashlib.sha256()
-    while chunk := fh.read(_HASH_CHUNK):
-        digest.update(chunk)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            digest.update(chunk)
+        if sync:
+            os.fsync(fh.fileno())
     return digest.hexdigest()
 
 

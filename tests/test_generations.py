@@ -136,18 +136,6 @@ def test_a_linked_file_changed_since_its_generation_was_published_is_hashed_agai
     assert verify(gen) == []
 
 
-def test_a_file_changed_after_it_was_settled_is_hashed_again(tmp_path):
-    with writing(tmp_path) as draft:
-        (draft.path / "a").write_bytes(b"first")
-        (draft.path / "b").write_bytes(b"kept")
-        draft.settle()
-        draft._sealed["a"].result()
-        (draft.path / "a").write_bytes(b"second, longer")
-    gen = open_current(tmp_path)
-    assert gen.manifest["files"]["a"]["sha256"] == hashlib.sha256(b"second, longer").hexdigest()
-    assert verify(gen) == []
-
-
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name synced files")
 def test_publishing_syncs_every_file_and_folder_the_draft_wrote_and_no_linked_file(tmp_path, monkeypatch):
     publish(tmp_path, {"old": b"o" * 100})
@@ -162,13 +150,11 @@ def test_publishing_syncs_every_file_and_folder_the_draft_wrote_and_no_linked_fi
     monkeypatch.setattr(os, "fsync", recording)
     with writing(tmp_path) as draft:
         assert draft.reuse("old")
-        (draft.path / "settled").write_bytes(b"s")
-        draft.settle()
         (draft.path / "sub").mkdir()
         (draft.path / "sub" / "new").write_bytes(b"n")
         folder = str(draft.path)
     inside = {os.path.relpath(p, folder) for p in synced if p.startswith(folder)}
-    assert {".", "sub", "sub/new", "settled", "manifest.json"} <= inside
+    assert {".", "sub", "sub/new", "manifest.json"} <= inside
     assert "old" not in inside
     assert verify(open_current(tmp_path)) == []
 
