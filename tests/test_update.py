@@ -29,9 +29,9 @@ from arxiv_kg.cli import main
 from graph.crash import AT
 from graph.generations import open_kg, verify
 from graph.sample import sample_dir
-from graph.tables import plan
+from graph.tables import persist, plan, rowgroups
 from graph.tables.schema import TABLES
-from graph.tables.update import _merged
+from graph.tables.update import _placed
 
 DAYS = sorted(sample_dir().glob("*.md"))
 
@@ -213,6 +213,28 @@ def test_a_splice_update_re_cuts_old_lists_that_new_papers_make_known(tmp_path):
         [("in/20210104.md", "J P Smith")]
 
 
+def test_a_splice_copies_unchanged_row_groups_and_writes_a_full_builds_bytes(tmp_path, monkeypatch):
+    """With row groups of 16 rows, a new day and a revision of old papers leave most groups of
+    the tables as they were: the splice copies those (graph.tables.rowgroups), and every table
+    is still a full build's, byte for byte."""
+    monkeypatch.setattr(persist, "ROW_GROUP", 16)
+    copied: list[int] = []
+    assemble = rowgroups._assemble
+    monkeypatch.setattr(rowgroups, "_assemble", lambda path, same, *rest: copied.append(sum(same))
+                        or assemble(path, same, *rest))
+    inputs = folder(tmp_path, "in", DAYS[:2])
+    run("build", str(inputs), "--out", str(tmp_path / "kg"), "--formats", "none", "--no-store", "-q")
+    shutil.copy(DAYS[2], inputs / DAYS[2].name)
+    head, *records = DAYS[1].read_text().split("\n### ")
+    (inputs / "again.md").write_text("\n### ".join([head, *records[30:33]]))  # 3 papers revised
+    assert "(splice)" in run("update", "--kg", str(tmp_path / "kg")).stdout
+    run("build", str(inputs), "--out", str(tmp_path / "full"), "--formats", "none", "--no-store", "-q")
+    with open_kg(tmp_path / "kg") as a, open_kg(tmp_path / "full") as b:
+        for table in TABLES.values():
+            assert (a.path / table.file).read_bytes() == (b.path / table.file).read_bytes(), table.name
+    assert sum(copied) > 10
+
+
 @given(st.sets(st.tuples(st.sampled_from(["a", "ab", "b", "é", "é2", "Z", "中"]), st.integers(0, 5)),
                max_size=30), st.data())
 def test_merging_two_sorted_tables_equals_sorting_their_rows(keys, data):
@@ -224,7 +246,9 @@ def test_merging_two_sorted_tables_equals_sorting_their_rows(keys, data):
               for part in (keys - new, new)]
     rows = pa.concat_tables(tables)
     expected = rows.take(pc.sort_indices(rows, [("x", "ascending"), ("y", "ascending")]))
-    assert _merged(*tables, ["x", "y"]).equals(expected)
+    placed = _placed(*tables, ["x", "y"])
+    at = [p if p >= 0 else len(tables[0]) - 1 - p for p in placed]
+    assert rows.take(pa.array(at, pa.int64())).equals(expected)
 
 
 @pytest.mark.parametrize("full", [False, True])

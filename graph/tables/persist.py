@@ -52,8 +52,15 @@ def write_batches(batches: Iterable[pa.RecordBatch], path: Path, schema: pa.Sche
     """Write batches of any sizes as row groups of exactly ROW_GROUP rows (the last one shorter),
     each one contiguous, so that the same rows give the same bytes however they arrived.
     Returns the number of rows."""
+    with atomic_write(path) as fh:
+        return encode_batches(batches, fh, schema)
+
+
+def encode_batches(batches: Iterable[pa.RecordBatch], sink: Any, schema: pa.Schema) -> int:
+    """write_batches into `sink` (a file handle or an Arrow output stream); returns the number
+    of rows."""
     rows = 0
-    with atomic_write(path) as fh, pq.ParquetWriter(fh, schema, compression=COMPRESSION) as writer:
+    with pq.ParquetWriter(sink, schema, compression=COMPRESSION) as writer:
         for group in _row_groups((batch.cast(schema) for batch in batches), schema):
             writer.write_table(group, row_group_size=ROW_GROUP)
             rows += group.num_rows

@@ -37,13 +37,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph.crash import crash_point
 from graph.ingest.identity import COUNT_CAP, SAFE_KEY_RULE
-from graph.tables import build, engine, recut, state
+from graph.tables import build, engine, recut, rowgroups, state
 from graph.tables import schema as s
 from graph.tables.facts import Staged
 from graph.tables.ingest import Steps, no_steps, stage_sources
@@ -343,31 +344,38 @@ def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str, valu
 
 def _splice_file(old: Path, new: Path, path: Path, key: str, values: pa.Array,
                  order: Sequence[str], schema: pa.Schema) -> None:
-    kept = read_table_at(old)
-    kept = kept.filter(pc.invert(pc.is_in(kept.column(key), value_set=values)))
-    rows = _merged(kept, read_table_at(new).cast(kept.schema), order)
-    # Read back, a list's item is named as Parquet names it: `schema` names it as the build does.
-    write_batches(rows.to_batches(), path, schema)
+    """The rows of `old` whose `key` is not in `values`, and every row of `new`, in the `order`
+    columns' order, into `path`: only the row groups that changed are encoded again
+    (graph.tables.rowgroups), and of the old rows only the sort columns are read for that."""
+    with pq.ParquetFile(old) as parquet:
+        columns = parquet.read(columns=list(dict.fromkeys([key, *order])))
+    dropped = pc.is_in(columns.column(key), value_set=values)
+    kept = columns.filter(pc.invert(dropped))
+    rows = read_table_at(new)
+    placed = _placed(kept, rows, order)
+    source, olds = placed.copy(), placed >= 0
+    source[olds] = np.flatnonzero(~dropped.to_numpy(zero_copy_only=False))[placed[olds]]
+    rowgroups.rewrite(old, path, schema, source, rows)
 
 
-def _merged(kept: pa.Table, new: pa.Table, order: Sequence[str]) -> pa.Table:
-    """Two tables sorted by the `order` columns (unique over both) as one sorted table: slices
-    of `kept`, with `new`'s rows where a binary search puts them; no sort, no copy. Python
-    compares str by code point, which is the UTF-8 byte order of DuckDB's ORDER BY."""
+def _placed(kept: pa.Table, new: pa.Table, order: Sequence[str]) -> np.ndarray:
+    """Where the rows of two tables sorted by the `order` columns (unique over both) go in
+    their merge: for each row of it, kept's row number, or -1 - new's. A binary search places
+    each new row among the kept ones, which need not be sorted again. Python compares str by
+    code point, which is the UTF-8 byte order of DuckDB's ORDER BY."""
     columns = [kept.column(c) for c in order]
 
     def at(i: int) -> tuple:
         return tuple(c[i].as_py() for c in columns)
 
-    pieces: list[pa.Table] = []
-    start = run = 0  # kept rows placed; first new row not yet placed
+    pieces: list[Any] = []
+    start = 0  # kept rows placed
     for j, row in enumerate(new.select(list(order)).to_pylist()):
         place = bisect.bisect_left(range(kept.num_rows), tuple(row.values()), lo=start, key=at)
-        if place > start:
-            pieces += [new.slice(run, j - run), kept.slice(start, place - start)]
-            start, run = place, j
-    pieces += [new.slice(run), kept.slice(start)]
-    return pa.concat_tables(pieces)
+        pieces += [np.arange(start, place), [-1 - j]]
+        start = place
+    pieces.append(np.arange(start, kept.num_rows))
+    return np.concatenate(pieces).astype(np.int64)
 
 
 def _splice_recut_state(base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
