@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,7 +32,7 @@ from graph.generations import open_kg, verify
 from graph.sample import sample_dir
 from graph.tables import persist, plan, rowgroups
 from graph.tables.schema import TABLES
-from graph.tables.update import _placed
+from graph.tables.update import _Counts, _placed
 
 DAYS = sorted(sample_dir().glob("*.md"))
 
@@ -249,6 +250,17 @@ def test_merging_two_sorted_tables_equals_sorting_their_rows(keys, data):
     placed = _placed(*tables, ["x", "y"])
     at = [p if p >= 0 else len(tables[0]) - 1 - p for p in placed]
     assert rows.take(pa.array(at, pa.int64())).equals(expected)
+
+
+@given(st.dictionaries(st.text(max_size=6), st.integers(1, 9), max_size=40), st.lists(st.text(max_size=6)))
+def test_counts_looked_up_in_duckdbs_order_are_the_counts(counts, absent):
+    """The name rules look keys up by binary search in the known table as DuckDB sorted it."""
+    con = duckdb.connect()
+    con.register("given", pa.table({"key": list(counts), "papers": list(counts.values())},
+                                   schema=pa.schema([("key", pa.string()), ("papers", pa.int64())])))
+    known = _Counts(con.sql("SELECT * FROM given ORDER BY key").to_arrow_table())
+    assert {key: known[key] for key in counts} == counts and len(known) == len(counts)
+    assert all(known.get(key) is None for key in absent if key not in counts)
 
 
 @pytest.mark.parametrize("full", [False, True])

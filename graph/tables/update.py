@@ -30,7 +30,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -118,7 +118,7 @@ def write_update(plan: Plan, new: Staged, base: Path, out: Path, *, jobs: int, f
             written = _splice(con, found, base, out, jobs=jobs, steps=steps)
     finally:
         con.close()
-    change = _change(plan, found, written, base, out, withdrawn)
+    change = _change(plan, found, written, withdrawn)
     return replace(written, change=change)
 
 
@@ -193,7 +193,10 @@ def _full(found: Staged, base: Path, out: Path, *, jobs: int, steps: Steps) -> W
             write_batches(iter(()), folder / "none.parquet", RECORDS)
         summary = build.write_kg(replace(found, folder=folder), out, jobs=jobs, steps=steps)
     papers, authors = changed_rows(base, out)
-    return Written(summary, Change(method="full"), papers, authors)
+    change = _counted("full", *((_present(base, name, key, rows), _present(out, name, key, rows))
+                                for name, key, rows in (("papers", "arxiv_id", papers),
+                                                        ("authors", "key", authors))))
+    return Written(summary, change, papers, authors)
 
 
 def changed_rows(before: Path, after: Path) -> tuple[frozenset[str], frozenset[str]]:
@@ -225,33 +228,44 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
     with steps("corpus-wide name rules"):
         known = _known(con, base, out)
         papers = _affected_papers(con, base)
-    con.register("affected", pa.table({"arxiv_id": pa.array(sorted(papers), pa.string())}))
+    ids = pa.array(sorted(papers), pa.string())
+    con.register("affected", pa.table({"arxiv_id": ids}))
     with steps(f"merging the {len(papers):,} affected papers"):
         subset = out / ".subset"
         subset.mkdir()
         try:
             _merge_subset(con, out, subset, jobs, known)
             crash_point("update:merged")
-            ids = pa.array(sorted(papers), pa.string())
             # The papers table is most of the bytes to write again: it is written beside the rest
-            # (Arrow and the Parquet writer leave the GIL).
+            # (Arrow and the Parquet writer leave the GIL), variants included.
             with ThreadPoolExecutor(1) as background:
-                written = background.submit(_splice_papers, base, subset, out, ids)
+                spliced = background.submit(_splice_papers, base, subset, out, ids)
                 for name in CHILDREN:
                     _splice_table(name, base, subset, out, "arxiv_id", ids)
                     crash_point(f"update:spliced {name}")
                 _splice_recut_state(base, subset, out, ids)
                 _splice_quality(con, base, subset, out)
-                authors = _splice_authors(con, base, subset, out)
-                written.result()
+                keys, authors = _splice_authors(con, base, subset, out)
+                groups = build.write_variants(out, steps)
+                present = spliced.result()
         finally:
             shutil.rmtree(subset, ignore_errors=True)
-    groups = build.write_variants(out, steps)
     summary = build.finish_kg(found, out, groups)
-    return Written(summary, Change(method="splice"), papers, authors)
+    return Written(summary, _counted("splice", present, authors), papers, keys)
 
 
-def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> dict[str, int]:
+def _counted(method: str, papers: tuple[set[str], set[str]], authors: tuple[set[str], set[str]]) -> Change:
+    """The change's counts, from the papers and authors whose rows may have changed that were
+    there before and that are there now."""
+    (papers_before, papers_after), (authors_before, authors_after) = papers, authors
+    return Change(papers_added=len(papers_after - papers_before),
+                  papers_updated=len(papers_after & papers_before),
+                  papers_withdrawn=len(papers_before - papers_after),
+                  authors_added=len(authors_after - authors_before),
+                  authors_removed=len(authors_before - authors_after), method=method)
+
+
+def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> Mapping[str, int]:
     """The new generation's papers per staged author key, written into its state: counted again
     only for the keys of the records withdrawn or read now (`delta_keys`); the table `changed`
     holds the keys whose count, capped as the name rules see it, changed."""
@@ -272,11 +286,33 @@ def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> dict[str, i
         FULL JOIN recounted n USING (key)
         WHERE least(coalesce(o.papers, 0), {COUNT_CAP}) != least(coalesce(n.papers, 0), {COUNT_CAP})""")
     (out / state.RECUT_DIR).mkdir(parents=True, exist_ok=True)
-    state.write_sql(con, f"""
+    counts = con.sql(f"""
         SELECT * FROM {old} WHERE key NOT IN (SELECT key FROM delta_keys)
-        UNION ALL SELECT * FROM recounted ORDER BY key""", out / state.KNOWN, recut.KNOWN)
-    counts = read_table_at(out / state.KNOWN)
-    return dict(zip(counts.column(0).to_pylist(), counts.column(1).to_pylist()))
+        UNION ALL SELECT * FROM recounted ORDER BY key""").to_arrow_table()
+    write_batches(counts.to_batches(), out / state.KNOWN, recut.KNOWN)
+    return _Counts(counts)
+
+
+class _Counts(Mapping[str, int]):
+    """Papers per author key, looked up by binary search in the known table's sorted columns:
+    the name rules look up a few keys per affected list, and a dict of every key took 0.4 s.
+    Python compares str by code point, the UTF-8 byte order of DuckDB's ORDER BY."""
+
+    def __init__(self, counts: pa.Table) -> None:
+        self._keys = counts.column("key").combine_chunks()
+        self._papers = counts.column("papers").combine_chunks()
+
+    def __getitem__(self, key: str) -> int:
+        at = bisect.bisect_left(range(len(self._keys)), key, key=lambda i: self._keys[i].as_py())
+        if at == len(self._keys) or self._keys[at].as_py() != key:
+            raise KeyError(key)
+        return int(self._papers[at].as_py())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys.to_pylist())
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _affected_papers(con: duckdb.DuckDBPyConnection, base: Path) -> frozenset[str]:
@@ -313,7 +349,7 @@ def read_table_at(path: Path) -> pa.Table:
 
 
 def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs: int,
-                  known: dict[str, int]) -> None:
+                  known: Mapping[str, int]) -> None:
     """The build's merge over the records of the affected papers only, into `subset`, with the
     whole corpus's counts for the name rules."""
     records = subset / "records"
@@ -329,24 +365,27 @@ def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs:
     build.write_kg(Staged(records, 0, rows, (), ()), subset, jobs=jobs, known=known)
 
 
-def _splice_papers(base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
-    _splice_table("papers", base, subset, out, "arxiv_id", ids)
+def _splice_papers(base: Path, subset: Path, out: Path, ids: pa.Array) -> tuple[set[str], set[str]]:
+    present = _splice_table("papers", base, subset, out, "arxiv_id", ids)
     crash_point("update:spliced papers")
+    return present
 
 
-def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str, values: pa.Array) -> None:
+def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str,
+                  values: pa.Array) -> tuple[set[str], set[str]]:
     """Table `name` into `out`: the rows of base's whose `key` is not in `values`, and every
-    row of subset's, in the table's order."""
+    row of subset's, in the table's order (see _splice_file)."""
     table = s.TABLES[name]
-    _splice_file(base / table.file, subset / table.file, out / table.file, key, values, table.order,
-                 table.schema)
+    return _splice_file(base / table.file, subset / table.file, out / table.file, key, values,
+                        table.order, table.schema)
 
 
 def _splice_file(old: Path, new: Path, path: Path, key: str, values: pa.Array,
-                 order: Sequence[str], schema: pa.Schema) -> None:
+                 order: Sequence[str], schema: pa.Schema) -> tuple[set[str], set[str]]:
     """The rows of `old` whose `key` is not in `values`, and every row of `new`, in the `order`
     columns' order, into `path`: only the row groups that changed are encoded again
-    (graph.tables.rowgroups), and of the old rows only the sort columns are read for that."""
+    (graph.tables.rowgroups), and of the old rows only the sort columns are read for that.
+    Returns the `key` values of the rows taken out of old, and of new's rows."""
     with pq.ParquetFile(old) as parquet:
         columns = parquet.read(columns=list(dict.fromkeys([key, *order])))
     dropped = pc.is_in(columns.column(key), value_set=values)
@@ -356,6 +395,7 @@ def _splice_file(old: Path, new: Path, path: Path, key: str, values: pa.Array,
     source, olds = placed.copy(), placed >= 0
     source[olds] = np.flatnonzero(~dropped.to_numpy(zero_copy_only=False))[placed[olds]]
     rowgroups.rewrite(old, path, schema, source, rows)
+    return set(columns.column(key).filter(dropped).to_pylist()), set(rows.column(key).to_pylist())
 
 
 def _placed(kept: pa.Table, new: pa.Table, order: Sequence[str]) -> np.ndarray:
@@ -418,10 +458,11 @@ def _splice_quality(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
         ORDER BY ALL""", out / s.QUALITY.file, s.QUALITY.schema)
 
 
-def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path) -> frozenset[str]:
+def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path
+                    ) -> tuple[frozenset[str], tuple[set[str], set[str]]]:
     """Authors: rows recomputed, by the build's own query, for every key the affected papers had
     or have, and every key whose display name became or stopped being an organisation's; every
-    other row copied. Returns those keys."""
+    other row copied. Returns those keys, and which of them had a row before and have one now."""
     organisations = ("SELECT DISTINCT original AS name FROM {} "
                      "WHERE field = 'Authors' AND rule = 'organisation'")
     before, after = (organisations.format(_parquet(folder / s.QUALITY.file)) for folder in (base, out))
@@ -438,29 +479,19 @@ def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
                          "WHERE author_key IN (SELECT key FROM affected_keys)", theirs, s.AUTHORSHIPS.schema)
     recomputed = subset / "their-authors.parquet"
     write_batches(engine.authors(con, theirs, out / s.QUALITY.file), recomputed, s.AUTHORS.schema)
-    _splice_file(base / s.AUTHORS.file, recomputed, out / s.AUTHORS.file, "key", keys.column(0),
-                 s.AUTHORS.order, s.AUTHORS.schema)
-    return frozenset(keys.column(0).to_pylist())
+    present = _splice_file(base / s.AUTHORS.file, recomputed, out / s.AUTHORS.file, "key",
+                           keys.column(0), s.AUTHORS.order, s.AUTHORS.schema)
+    return frozenset(keys.column(0).to_pylist()), present
 
 
-def _change(plan: Plan, found: Staged, written: Written, base: Path, out: Path,
-            withdrawn: set[str]) -> Change:
+def _change(plan: Plan, found: Staged, written: Written, withdrawn: set[str]) -> Change:
     now = {f.source.file: f.source.sha256 for f in found.facts}
     before = {label: f.source.sha256 for label, f in plan.old.items()}
-    papers_before, papers_after = (_present(folder, "papers", "arxiv_id", written.papers)
-                                   for folder in (base, out))
-    authors_before, authors_after = (_present(folder, "authors", "key", written.authors)
-                                     for folder in (base, out))
     return replace(
         written.change,
         files_added=tuple(sorted(now.keys() - before.keys())),
         files_changed=tuple(sorted(k for k in now.keys() & before.keys() if now[k] != before[k])),
         files_removed=tuple(sorted(before.keys() - now.keys())),
-        papers_added=len(papers_after - papers_before),
-        papers_updated=len(papers_after & papers_before),
-        papers_withdrawn=len(papers_before - papers_after),
-        authors_added=len(authors_after - authors_before),
-        authors_removed=len(authors_before - authors_after),
         records_withdrawn=sum(plan.old[label].source.records for label in withdrawn))
 
 
