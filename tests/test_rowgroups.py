@@ -3,6 +3,7 @@ groups that did not change, is byte for byte what persist.write_batches writes f
 rows; graph.tables.thrift reads and writes a footer back to the same bytes."""
 from __future__ import annotations
 
+import mmap
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,13 @@ from graph.tables import persist, rowgroups, thrift
 
 SCHEMA = pa.schema([pa.field("key", pa.string(), nullable=False),
                     pa.field("tags", pa.list_(pa.string()), nullable=False),
-                    pa.field("n", pa.int64())])
+                    pa.field("n", pa.int64()), pa.field("odd", pa.bool_())])  # no dictionary
 
 
 def table(keys: list[int], revised: frozenset[int] = frozenset()) -> pa.Table:
     return pa.Table.from_pylist([{"key": f"k{k:04d}", "tags": [f"t{k % 3}"] * (k % 4),
-                                  "n": None if k % 5 == 0 else k * 7 + 1000 * (k in revised)}
+                                  "n": None if k % 5 == 0 else k * 7 + 1000 * (k in revised),
+                                  "odd": k % 2 == 1}
                                  for k in keys], schema=SCHEMA)
 
 
@@ -55,9 +57,9 @@ def test_a_rewrite_is_the_whole_file_written_again(tmp_path_factory, keys, data)
 def test_groups_are_copied_and_a_file_of_another_writer_is_written_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(persist, "ROW_GROUP", 4)
     copied: list[int] = []
-    assemble = rowgroups._assemble
-    monkeypatch.setattr(rowgroups, "_assemble", lambda path, same, *rest: copied.append(sum(same))
-                        or assemble(path, same, *rest))
+    write = rowgroups._write
+    monkeypatch.setattr(rowgroups, "_write", lambda path, groups, *rest: copied.append(
+        sum(isinstance(data, mmap.mmap) for _, data, _ in groups)) or write(path, groups, *rest))
     source = np.array([*range(20), -1], np.int64)  # one row added at the end
     persist.write_table(table(list(range(20))), tmp_path / "ours.parquet")
     pq.write_table(table(list(range(20))), tmp_path / "theirs.parquet", row_group_size=4,
@@ -66,7 +68,7 @@ def test_groups_are_copied_and_a_file_of_another_writer_is_written_whole(tmp_pat
     for name in ("ours", "theirs"):
         rowgroups.rewrite(tmp_path / f"{name}.parquet", tmp_path / "new.parquet", SCHEMA, source, table([500]))
         assert (tmp_path / "new.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
-    assert copied == [5]  # ours: 5 groups of 4 copied, the 6th written; theirs: written whole
+    assert copied == [5, 0]  # ours: 5 groups of 4 copied, the 6th encoded; theirs: all encoded
 
 
 def test_a_footer_decoded_and_encoded_again_has_the_same_bytes(tmp_path):

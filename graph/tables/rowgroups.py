@@ -18,10 +18,14 @@ group only.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import mmap
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -55,35 +59,103 @@ class _Layout:
         return value(self.footer, _ROW_GROUPS)[1]
 
 
-def rewrite(old: Path, path: Path, schema: pa.Schema, source: np.ndarray, new: pa.Table) -> None:
+@dataclass(frozen=True)
+class _Fresh:
+    """One row group encoded alone, as a Parquet file of its own."""
+
+    layout: _Layout
+    data: pa.Buffer
+
+
+def rewrite(old: Path, path: Path, schema: pa.Schema, source: np.ndarray, new: pa.Table, *,
+            pool: Executor | None = None, decoded: Mapping[int, pa.Table] | None = None) -> None:
     """Write to `path` (as persist.write_batches, in `schema`) the table whose row i is old's
-    row source[i] where that is >= 0, else new's row -1 - source[i]."""
+    row source[i] where that is >= 0, else new's row -1 - source[i]. The groups that changed
+    are encoded each on its own, on `pool` if given (the Parquet writer leaves the GIL);
+    `decoded`: old's row groups already read, by number."""
     with pq.ParquetFile(old) as parquet, open(old, "rb") as raw:
         layout = _layout(raw)
         same = _same_groups(source, layout.rows if layout else [])
-        changed = [k for k, kept in enumerate(same) if not kept]
-        if layout is None or len(changed) == len(same):
-            persist.write_batches(_rows(parquet, source, new).to_batches(), path, schema)
-            return
-        fresh, encoded = _encoded(parquet, source, changed, new, schema) if changed else (None, b"")
-        if changed and (fresh is None or _shape(fresh) != _shape(layout)):
-            persist.write_batches(_rows(parquet, source, new).to_batches(), path, schema)
-            return
-        with (mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) as mapped,
-              memoryview(mapped) as old_bytes, memoryview(encoded) as fresh_bytes):
-            _assemble(path, same, (layout, old_bytes), (fresh, fresh_bytes), len(source))
+        rows = _Rows(parquet, source, new, decoded or {})
+        fresh = _encoded(rows, [k for k, kept in enumerate(same) if not kept], schema, pool)
+        if layout is None or (fresh and _shape(next(iter(fresh.values())).layout) != _shape(layout)):
+            # Not a file whose groups can be mixed with ours: every group is encoded.
+            fresh.update(_encoded(rows, [k for k in range(len(same)) if k not in fresh], schema, pool))
+        template = next(iter(fresh.values())).layout if fresh else layout
+        assert template is not None
+        with _mapped(raw) if len(fresh) < len(same) else contextlib.nullcontext() as old_bytes:
+            _write(path, [_piece(k, fresh, layout, old_bytes) for k in range(len(same))],
+                   template.footer, len(source))
 
 
-def _encoded(parquet: pq.ParquetFile, source: np.ndarray, changed: list[int], new: pa.Table,
-             schema: pa.Schema) -> tuple[_Layout | None, pa.Buffer]:
-    """The groups numbered `changed`, encoded one after the other as a Parquet file: its layout
-    and bytes. Every group but the last has ROW_GROUP rows, so they are cut as in the whole."""
-    size = persist.ROW_GROUP
-    rows = _rows(parquet, np.concatenate([source[k * size:(k + 1) * size] for k in changed]), new)
+def _piece(k: int, fresh: dict[int, _Fresh], old: _Layout | None, old_bytes: Any
+           ) -> tuple[Struct, Any, tuple[int, int]]:
+    """Group k's metadata, the buffer that holds its bytes and where."""
+    if k in fresh:
+        return fresh[k].layout.groups[0], fresh[k].data, fresh[k].layout.spans[0]
+    assert old is not None
+    return old.groups[k], old_bytes, old.spans[k]
+
+
+@contextlib.contextmanager
+def _mapped(raw: BinaryIO) -> Iterator[mmap.mmap]:
+    with mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        yield mapped
+
+
+class _Rows:
+    """The new table's rows, group by group: slices of old's row groups (read once, in the
+    calling thread) and of new's rows."""
+
+    def __init__(self, parquet: pq.ParquetFile, source: np.ndarray, new: pa.Table,
+                 decoded: Mapping[int, pa.Table]) -> None:
+        self.parquet = parquet
+        self.source = source
+        self.new = new.cast(parquet.schema_arrow)
+        self.old: dict[int, pa.Table] = dict(decoded)
+
+    def load(self, groups: list[int]) -> None:
+        """Read the old row groups that new groups `groups` take rows from."""
+        size = persist.ROW_GROUP
+        wanted = set()
+        for k in groups:
+            part = self.source[k * size:(k + 1) * size]
+            wanted.update((part[part >= 0] // size).tolist())
+        missing = sorted(wanted - self.old.keys())
+        if missing:
+            table = self.parquet.read_row_groups(missing)
+            at = 0
+            for g in missing:
+                rows = self.parquet.metadata.row_group(g).num_rows
+                self.old[g] = table.slice(at, rows)
+                at += rows
+
+    def group(self, k: int) -> pa.Table:
+        """New group k's rows: runs of rows that follow each other are sliced, not taken (no
+        copy of the long texts)."""
+        size = persist.ROW_GROUP
+        part = self.source[k * size:(k + 1) * size]
+        place = np.where(part >= 0, part, len(self.source) + size - 1 - part)  # new's rows after old's
+        group = np.where(part >= 0, part // size, -1)
+        cuts = [0, *(np.flatnonzero((np.diff(place) != 1) | (np.diff(group) != 0)) + 1).tolist(), len(part)]
+        pieces = [self.old[int(part[a]) // size].slice(int(part[a]) % size, b - a) if part[a] >= 0
+                  else self.new.slice(-1 - int(part[a]), b - a) for a, b in zip(cuts, cuts[1:]) if a < b]
+        return pa.concat_tables(pieces) if pieces else self.new.slice(0, 0)
+
+
+def _encoded(rows: _Rows, groups: list[int], schema: pa.Schema, pool: Executor | None) -> dict[int, _Fresh]:
+    rows.load(groups)
+    encode = functools.partial(_encode, rows, schema)
+    return dict(zip(groups, (pool.map if pool else map)(encode, groups)))
+
+
+def _encode(rows: _Rows, schema: pa.Schema, k: int) -> _Fresh:
     sink = pa.BufferOutputStream()
-    persist.encode_batches(rows.to_batches(), sink, schema)
-    encoded = sink.getvalue()
-    return _layout(pa.BufferReader(encoded)), encoded
+    persist.encode_batches(rows.group(k).to_batches(), sink, schema)
+    data = sink.getvalue()
+    layout = _layout(pa.BufferReader(data))
+    assert layout is not None and len(layout.groups) == 1  # as persist writes
+    return _Fresh(layout, data)
 
 
 def _same_groups(source: np.ndarray, old_rows: list[int]) -> list[bool]:
@@ -93,22 +165,6 @@ def _same_groups(source: np.ndarray, old_rows: list[int]) -> list[bool]:
     groups = max(1, -(-len(source) // size))
     return [k < len(old_rows) and old_rows[k] == min(len(source), (k + 1) * size) - k * size
             and bool(at_place[k * size:(k + 1) * size].all()) for k in range(groups)]
-
-
-def _rows(parquet: pq.ParquetFile, source: np.ndarray, new: pa.Table) -> pa.Table:
-    """The rows `source` names, reading only old's row groups that hold one of them."""
-    size = persist.ROW_GROUP
-    olds = source[source >= 0]
-    groups = np.unique(olds // size)
-    table = parquet.read_row_groups(groups.tolist()) if len(groups) else parquet.schema_arrow.empty_table()
-    firsts = np.concatenate([[0], np.cumsum([parquet.metadata.row_group(int(g)).num_rows for g in groups])])
-    where = np.where(source >= 0, 0, len(table) - 1 - source)
-    where[source >= 0] = firsts[np.searchsorted(groups, olds // size)] + olds % size
-    # Runs of rows that follow each other are sliced, not taken: no copy of the long texts.
-    cuts = [0, *(np.flatnonzero(np.diff(where) != 1) + 1).tolist(), len(where)]
-    rows = pa.concat_tables([table, new.cast(table.schema)])
-    return pa.concat_tables([rows.slice(int(where[a]), b - a) for a, b in zip(cuts, cuts[1:]) if a < b]
-                            or [rows.slice(0, 0)])
 
 
 def _layout(raw: BinaryIO | pa.NativeFile) -> _Layout | None:
@@ -156,9 +212,10 @@ def _span(group: Struct, at: int) -> tuple[int, int] | None:
         meta = value(chunk, _CC_META)
         if meta is None or {f.id for f in chunk} & _CC_ELSEWHERE or {f.id for f in meta} & _CM_ELSEWHERE:
             return None
-        if value(meta, _CM_DICTIONARY, value(meta, _CM_DATA)) != at:
-            return None
-        at += value(meta, _CM_SIZE)
+        size = value(meta, _CM_SIZE)
+        if size and value(meta, _CM_DICTIONARY, value(meta, _CM_DATA)) != at:
+            return None  # (an empty chunk without a dictionary has no bytes, and offset 0)
+        at += size
     if value(group, _RG_OFFSET, start) != start or value(group, _RG_SIZE, at - start) != at - start:
         return None
     return start, at
@@ -173,23 +230,22 @@ def _shape(layout: _Layout) -> tuple:
             tuple(tuple(value(value(c, _CC_META), i) for i in _CM_KIND) for c in columns))
 
 
-def _assemble(path: Path, same: list[bool], old: tuple[_Layout, memoryview],
-              fresh: tuple[_Layout | None, memoryview], rows: int) -> None:
-    """Write the groups, old's where `same` says so, else fresh's in turn, and the footer."""
-    groups: list[Struct] = []
-    layout, fresh_bytes = fresh
-    fresh_groups = iter(zip(layout.groups, layout.spans) if layout else ())
+def _write(path: Path, groups: list[tuple[Struct, Any, tuple[int, int]]], footer: Struct,
+           rows: int) -> None:
+    """The file: each group's bytes (group, buffer, span) one after the other, then `footer`
+    (the writer's, from a file of the same shape) with the row count and the groups' metadata,
+    moved to where they now are."""
+    moved: list[Struct] = []
     with atomic_write(path) as fh:
         fh.write(_MAGIC)
         at = len(_MAGIC)
-        for k, kept in enumerate(same):
-            group, (start, end) = (old[0].groups[k], old[0].spans[k]) if kept else next(fresh_groups)
-            fh.write((old[1] if kept else fresh_bytes)[start:end])
-            groups.append(_moved(group, at - start, k))
+        for k, (group, data, (start, end)) in enumerate(groups):
+            with memoryview(data) as whole, whole[start:end] as piece:
+                fh.write(piece)
+            moved.append(_moved(group, at - start, k))
             at += end - start
-        footer = thrift.encode(with_values(old[0].footer, {_NUM_ROWS: rows,
-                                                           _ROW_GROUPS: (STRUCT, tuple(groups))}))
-        fh.write(footer + len(footer).to_bytes(4, "little") + _MAGIC)
+        encoded = thrift.encode(with_values(footer, {_NUM_ROWS: rows, _ROW_GROUPS: (STRUCT, tuple(moved))}))
+        fh.write(encoded + len(encoded).to_bytes(4, "little") + _MAGIC)
 
 
 def _moved(group: Struct, delta: int, ordinal: int) -> Struct:
