@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import json
+import mmap
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ import pyarrow.parquet as pq
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arxiv_kg.cli import main
@@ -220,9 +221,9 @@ def test_a_splice_copies_unchanged_row_groups_and_writes_a_full_builds_bytes(tmp
     is still a full build's, byte for byte."""
     monkeypatch.setattr(persist, "ROW_GROUP", 16)
     copied: list[int] = []
-    assemble = rowgroups._assemble
-    monkeypatch.setattr(rowgroups, "_assemble", lambda path, same, *rest: copied.append(sum(same))
-                        or assemble(path, same, *rest))
+    write = rowgroups._write
+    monkeypatch.setattr(rowgroups, "_write", lambda path, groups, *rest: copied.append(
+        sum(isinstance(data, mmap.mmap) for _, data, _ in groups)) or write(path, groups, *rest))
     inputs = folder(tmp_path, "in", DAYS[:2])
     run("build", str(inputs), "--out", str(tmp_path / "kg"), "--formats", "none", "--no-store", "-q")
     shutil.copy(DAYS[2], inputs / DAYS[2].name)
@@ -252,15 +253,19 @@ def test_merging_two_sorted_tables_equals_sorting_their_rows(keys, data):
     assert rows.take(pa.array(at, pa.int64())).equals(expected)
 
 
-@given(st.dictionaries(st.text(max_size=6), st.integers(1, 9), max_size=40), st.lists(st.text(max_size=6)))
-def test_counts_looked_up_in_duckdbs_order_are_the_counts(counts, absent):
-    """The name rules look keys up by binary search in the known table as DuckDB sorted it."""
+@settings(deadline=None, max_examples=50)  # a DuckDB connection each
+@given(st.dictionaries(st.text(max_size=6), st.integers(1, 9), max_size=40),
+       st.dictionaries(st.text(max_size=6), st.integers(0, 9), max_size=10), st.lists(st.text(max_size=6)))
+def test_counts_looked_up_in_duckdbs_order_are_the_counts(counts, recounted, absent):
+    """The name rules look keys up by binary search in the known table as DuckDB sorted it,
+    the keys counted again (0: no paper now) first."""
     con = duckdb.connect()
     con.register("given", pa.table({"key": list(counts), "papers": list(counts.values())},
                                    schema=pa.schema([("key", pa.string()), ("papers", pa.int64())])))
-    known = _Counts(con.sql("SELECT * FROM given ORDER BY key").to_arrow_table())
-    assert {key: known[key] for key in counts} == counts and len(known) == len(counts)
-    assert all(known.get(key) is None for key in absent if key not in counts)
+    known = _Counts(con.sql("SELECT * FROM given ORDER BY key").to_arrow_table(), recounted)
+    expected = {key: n for key, n in {**counts, **recounted}.items() if n}
+    assert {key: known[key] for key in expected} == expected and dict(known) == expected
+    assert all(known.get(key) is None for key in [*absent, *recounted] if key not in expected)
 
 
 @pytest.mark.parametrize("full", [False, True])

@@ -31,7 +31,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -225,32 +225,41 @@ def _parquet(path: Path) -> str:
 
 def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path, *, jobs: int,
             steps: Steps) -> Written:
-    with steps("corpus-wide name rules"):
-        known = _known(con, base, out)
-        papers = _affected_papers(con, base)
-    ids = pa.array(sorted(papers), pa.string())
-    con.register("affected", pa.table({"arxiv_id": ids}))
-    with steps(f"merging the {len(papers):,} affected papers"):
-        subset = out / ".subset"
-        subset.mkdir()
+    touched = con.sql("SELECT arxiv_id FROM gone UNION SELECT arxiv_id FROM fresh ORDER BY ALL").to_arrow_table()
+    con.register("touched", touched)
+    subset, aside = out / ".subset", out / ".papers"
+    # The papers table is most of the bytes to write again: it is written beside the rest from
+    # the start (Arrow, DuckDB and the Parquet writer leave the GIL), and every table's row
+    # groups are encoded on two threads.
+    with ThreadPoolExecutor(1) as background, ThreadPoolExecutor(2) as encoders:
         try:
-            _merge_subset(con, out, subset, jobs, known)
-            crash_point("update:merged")
-            # The papers table is most of the bytes to write again: it is written beside the rest
-            # (Arrow and the Parquet writer leave the GIL), variants included.
-            with ThreadPoolExecutor(1) as background:
-                spliced = background.submit(_splice_papers, base, subset, out, ids)
+            spliced = background.submit(_splice_papers, base, out, touched.column(0), aside, encoders)
+            with steps("corpus-wide name rules"):
+                known, known_written = _known(con, base, out, encoders)
+                papers = _affected_papers(con, base)
+            ids = pa.array(sorted(papers), pa.string())
+            con.register("affected", pa.table({"arxiv_id": ids}))
+            with steps(f"merging the {len(papers):,} affected papers"):
+                subset.mkdir()
+                _merge_subset(con, out, subset, jobs, known)
+                crash_point("update:merged")
                 for name in CHILDREN:
-                    _splice_table(name, base, subset, out, "arxiv_id", ids)
+                    _splice_table(name, base, subset, out, "arxiv_id", ids, encoders)
                     crash_point(f"update:spliced {name}")
                 _splice_recut_state(base, subset, out, ids)
                 _splice_quality(con, base, subset, out)
-                keys, authors = _splice_authors(con, base, subset, out)
+                keys, authors = _splice_authors(con, base, subset, out, encoders)
                 groups = build.write_variants(out, steps)
-                present = spliced.result()
+                withdrawn, written = spliced.result()
+                known_written.result()
         finally:
-            shutil.rmtree(subset, ignore_errors=True)
+            for folder in (subset, aside):
+                shutil.rmtree(folder, ignore_errors=True)
     summary = build.finish_kg(found, out, groups)
+    # The affected papers that gained or lost no record kept their rows: they count as
+    # updated, as every affected paper did before the papers table was spliced apart.
+    untouched = papers - set(touched.column(0).to_pylist())
+    present = (withdrawn | untouched, written | untouched)
     return Written(summary, _counted("splice", present, authors), papers, keys)
 
 
@@ -265,54 +274,62 @@ def _counted(method: str, papers: tuple[set[str], set[str]], authors: tuple[set[
                   authors_removed=len(authors_before - authors_after), method=method)
 
 
-def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path) -> Mapping[str, int]:
-    """The new generation's papers per staged author key, written into its state: counted again
-    only for the keys of the records withdrawn or read now (`delta_keys`); the table `changed`
-    holds the keys whose count, capped as the name rules see it, changed."""
-    con.execute("""
-        CREATE TEMP TABLE delta_keys AS
-        SELECT DISTINCT a.author_key AS key
-        FROM (SELECT unnest(authorships) AS a FROM gone UNION ALL SELECT unnest(authorships) FROM fresh)""")
-    con.execute(f"""
-        CREATE TEMP TABLE recounted AS
-        SELECT a.author_key AS key, count(DISTINCT arxiv_id) AS papers
-        FROM (SELECT arxiv_id, unnest(authorships) AS a
-              FROM {_records_of(out)})
-        WHERE a.author_key IN (SELECT key FROM delta_keys) GROUP BY ALL""")
+def _known(con: duckdb.DuckDBPyConnection, base: Path, out: Path, pool: Executor
+           ) -> tuple[Mapping[str, int], Future[Any]]:
+    """The new generation's papers per staged author key, and its state's table of them being
+    written on `pool`. A key's count changes only through the papers that gained or lost a
+    record (`touched`): it is the old count plus, over those papers, whether they list the key
+    now minus whether they did before, so only their records are read (counting over every
+    record took 0.4 s). The table `changed` holds the keys whose count, capped as the name
+    rules see it, changed."""
+    lists = ("SELECT DISTINCT arxiv_id, unnest(list_transform(authorships, lambda a: a.author_key)) AS key "
+             "FROM {} WHERE arxiv_id IN (SELECT arxiv_id FROM touched)")
+    before, after = (lists.format(_records_in(con, state.parts(folder), "touched")) for folder in (base, out))
     old = _parquet(base / state.KNOWN)
     con.execute(f"""
-        CREATE TEMP TABLE changed AS
-        SELECT key FROM (SELECT * FROM {old} WHERE key IN (SELECT key FROM delta_keys)) o
-        FULL JOIN recounted n USING (key)
-        WHERE least(coalesce(o.papers, 0), {COUNT_CAP}) != least(coalesce(n.papers, 0), {COUNT_CAP})""")
+        CREATE TEMP TABLE recounted AS
+        SELECT key, CAST(coalesce(o.papers, 0) + d AS BIGINT) AS papers, coalesce(o.papers, 0) AS was
+        FROM (SELECT key, sum(side) AS d
+              FROM (SELECT key, 1 AS side FROM ({after}) UNION ALL SELECT key, -1 FROM ({before}))
+              GROUP BY key)
+        LEFT JOIN {old} o USING (key)""")
+    con.execute(f"""CREATE TEMP TABLE changed AS SELECT key FROM recounted
+                    WHERE least(was, {COUNT_CAP}) != least(papers, {COUNT_CAP})""")
     (out / state.RECUT_DIR).mkdir(parents=True, exist_ok=True)
-    counts = con.sql(f"""
-        SELECT * FROM {old} WHERE key NOT IN (SELECT key FROM delta_keys)
-        UNION ALL SELECT * FROM recounted ORDER BY key""").to_arrow_table()
-    write_batches(counts.to_batches(), out / state.KNOWN, recut.KNOWN)
-    return _Counts(counts)
+    recounted = con.sql("SELECT key, papers FROM recounted ORDER BY key").to_arrow_table()
+    written = pool.submit(_splice_rows, base / state.KNOWN,
+                          recounted.filter(pc.greater(recounted.column("papers"), 0)), out / state.KNOWN,
+                          "key", recounted.column("key"), ("key",), recut.KNOWN)
+    return _Counts(read_table_at(base / state.KNOWN), dict(zip(*(c.to_pylist() for c in recounted.columns)))), written
 
 
 class _Counts(Mapping[str, int]):
-    """Papers per author key, looked up by binary search in the known table's sorted columns:
-    the name rules look up a few keys per affected list, and a dict of every key took 0.4 s.
-    Python compares str by code point, the UTF-8 byte order of DuckDB's ORDER BY."""
+    """Papers per author key: `recounted` (a count of 0: none), else looked up by binary search
+    in a known table's sorted columns (the name rules look up a few keys per affected list; a
+    dict of every key took 0.4 s). Python compares str by code point, the UTF-8 byte order of
+    DuckDB's ORDER BY."""
 
-    def __init__(self, counts: pa.Table) -> None:
+    def __init__(self, counts: pa.Table, recounted: dict[str, int] | None = None) -> None:
         self._keys = counts.column("key").combine_chunks()
         self._papers = counts.column("papers").combine_chunks()
+        self._recounted = recounted or {}
+
+    def _old(self, key: str) -> int:
+        at = bisect.bisect_left(range(len(self._keys)), key, key=lambda i: self._keys[i].as_py())
+        return int(self._papers[at].as_py()) if at < len(self._keys) and self._keys[at].as_py() == key else 0
 
     def __getitem__(self, key: str) -> int:
-        at = bisect.bisect_left(range(len(self._keys)), key, key=lambda i: self._keys[i].as_py())
-        if at == len(self._keys) or self._keys[at].as_py() != key:
+        count = self._recounted[key] if key in self._recounted else self._old(key)
+        if not count:
             raise KeyError(key)
-        return int(self._papers[at].as_py())
+        return count
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._keys.to_pylist())
+        yield from (key for key in self._keys.to_pylist() if key not in self._recounted)
+        yield from (key for key, count in self._recounted.items() if count)
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return sum(1 for _ in self)
 
 
 def _affected_papers(con: duckdb.DuckDBPyConnection, base: Path) -> frozenset[str]:
@@ -332,15 +349,21 @@ def _records_of(generation: Path) -> str:
     return f"read_parquet({state.parquet_list(parts)})" if parts else "no_records"
 
 
-def _holding(con: duckdb.DuckDBPyConnection, parts: list[Path]) -> list[Path]:
-    """The records parts that hold a record of an affected paper: found from the arXiv IDs
-    alone, so that the others' abstracts are not even decompressed."""
+def _holding(con: duckdb.DuckDBPyConnection, parts: list[Path], papers: str = "affected") -> list[Path]:
+    """The records parts that hold a record of a paper in the relation `papers`: found from the
+    arXiv IDs alone, so that the others' abstracts are not even decompressed."""
     if not parts:
         return []
     rows = con.sql(f"""SELECT DISTINCT filename FROM read_parquet({state.parquet_list(parts)},
                                                                   filename = true)
-                       WHERE arxiv_id IN (SELECT arxiv_id FROM affected)""").fetchall()
+                       WHERE arxiv_id IN (SELECT arxiv_id FROM {papers})""").fetchall()
     return sorted(Path(r[0]) for r in rows)
+
+
+def _records_in(con: duckdb.DuckDBPyConnection, parts: list[Path], papers: str) -> str:
+    """A relation of the records in the `parts` that hold a paper of `papers` (among others)."""
+    held = _holding(con, parts, papers)
+    return f"read_parquet({state.parquet_list(held)})" if held else "no_records"
 
 
 def read_table_at(path: Path) -> pa.Table:
@@ -352,49 +375,71 @@ def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs:
                   known: Mapping[str, int]) -> None:
     """The build's merge over the records of the affected papers only, into `subset`, with the
     whole corpus's counts for the name rules."""
-    records = subset / "records"
-    records.mkdir()
-    parts = _holding(con, state.parts(out))
-    rows = 0
-    if parts:
-        rows = state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(parts)}) "
-                                    "WHERE arxiv_id IN (SELECT arxiv_id FROM affected)",
-                               records / "affected.parquet", RECORDS)
-    else:
-        write_batches(iter(()), records / "affected.parquet", RECORDS)
-    build.write_kg(Staged(records, 0, rows, (), ()), subset, jobs=jobs, known=known)
+    rows = _records_of_papers(con, out, "affected", subset / "records")
+    build.write_kg(Staged(subset / "records", 0, rows, (), ()), subset, jobs=jobs, known=known)
 
 
-def _splice_papers(base: Path, subset: Path, out: Path, ids: pa.Array) -> tuple[set[str], set[str]]:
-    present = _splice_table("papers", base, subset, out, "arxiv_id", ids)
+def _records_of_papers(con: duckdb.DuckDBPyConnection, generation: Path, papers: str, folder: Path) -> int:
+    """The records that `generation` keeps of the papers in relation `papers`, into a staging
+    file in `folder`; returns their number."""
+    folder.mkdir(parents=True)
+    parts = _holding(con, state.parts(generation), papers)
+    if not parts:
+        return write_batches(iter(()), folder / "records.parquet", RECORDS)
+    return state.write_sql(con, f"SELECT * FROM read_parquet({state.parquet_list(parts)}) "
+                                f"WHERE arxiv_id IN (SELECT arxiv_id FROM {papers})",
+                           folder / "records.parquet", RECORDS)
+
+
+def _splice_papers(base: Path, out: Path, ids: pa.ChunkedArray, folder: Path, pool: Executor
+                   ) -> tuple[set[str], set[str]]:
+    """The papers table. A paper's row depends on its own records alone (not on the name
+    rules): only the papers that gained or lost a record (`ids`) are merged again, by the
+    build's own query, so this needs no more than the new generation's records."""
+    con = engine.connect(folder, 1)
+    try:
+        con.register("touched", pa.table({"arxiv_id": ids}))
+        _records_of_papers(con, out, "touched", folder / "records")
+        engine.load_staging(con, folder / "records")
+        write_batches(engine.papers(con), folder / s.PAPERS.file, s.PAPERS.schema)
+    finally:
+        con.close()
+    present = _splice_table("papers", base, folder, out, "arxiv_id", ids.combine_chunks(), pool)
     crash_point("update:spliced papers")
     return present
 
 
-def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str,
-                  values: pa.Array) -> tuple[set[str], set[str]]:
+def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str, values: pa.Array,
+                  pool: Executor | None = None) -> tuple[set[str], set[str]]:
     """Table `name` into `out`: the rows of base's whose `key` is not in `values`, and every
     row of subset's, in the table's order (see _splice_file)."""
     table = s.TABLES[name]
     return _splice_file(base / table.file, subset / table.file, out / table.file, key, values,
-                        table.order, table.schema)
+                        table.order, table.schema, pool)
 
 
 def _splice_file(old: Path, new: Path, path: Path, key: str, values: pa.Array,
-                 order: Sequence[str], schema: pa.Schema) -> tuple[set[str], set[str]]:
+                 order: Sequence[str], schema: pa.Schema, pool: Executor | None = None
+                 ) -> tuple[set[str], set[str]]:
     """The rows of `old` whose `key` is not in `values`, and every row of `new`, in the `order`
     columns' order, into `path`: only the row groups that changed are encoded again
     (graph.tables.rowgroups), and of the old rows only the sort columns are read for that.
     Returns the `key` values of the rows taken out of old, and of new's rows."""
+    return _splice_rows(old, read_table_at(new), path, key, values, order, schema, pool)
+
+
+def _splice_rows(old: Path, rows: pa.Table, path: Path, key: str, values: pa.Array | pa.ChunkedArray,
+                 order: Sequence[str], schema: pa.Schema, pool: Executor | None = None
+                 ) -> tuple[set[str], set[str]]:
+    """_splice_file, of `rows`."""
     with pq.ParquetFile(old) as parquet:
         columns = parquet.read(columns=list(dict.fromkeys([key, *order])))
     dropped = pc.is_in(columns.column(key), value_set=values)
     kept = columns.filter(pc.invert(dropped))
-    rows = read_table_at(new)
     placed = _placed(kept, rows, order)
     source, olds = placed.copy(), placed >= 0
     source[olds] = np.flatnonzero(~dropped.to_numpy(zero_copy_only=False))[placed[olds]]
-    rowgroups.rewrite(old, path, schema, source, rows)
+    rowgroups.rewrite(old, path, schema, source, rows, pool=pool)
     return set(columns.column(key).filter(dropped).to_pylist()), set(rows.column(key).to_pylist())
 
 
@@ -429,8 +474,7 @@ def _splice_recut_state(base: Path, subset: Path, out: Path, ids: pa.Array) -> N
 def _splice_quality(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path) -> None:
     """The quality table: the affected records' notes from the subset; the safe key rule's merges
     again for every key an affected record lists (they depend on every record's spellings)."""
-    held = _holding(con, state.parts(base))
-    old_records = f"read_parquet({state.parquet_list(held)})" if held else "no_records"
+    old_records = _records_in(con, state.parts(base), "affected")
     con.execute(f"""
         CREATE TEMP TABLE spliced_keys AS
         SELECT DISTINCT a.author_key AS key FROM (
@@ -458,8 +502,8 @@ def _splice_quality(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
         ORDER BY ALL""", out / s.QUALITY.file, s.QUALITY.schema)
 
 
-def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path
-                    ) -> tuple[frozenset[str], tuple[set[str], set[str]]]:
+def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, out: Path,
+                    pool: Executor | None = None) -> tuple[frozenset[str], tuple[set[str], set[str]]]:
     """Authors: rows recomputed, by the build's own query, for every key the affected papers had
     or have, and every key whose display name became or stopped being an organisation's; every
     other row copied. Returns those keys, and which of them had a row before and have one now."""
@@ -480,7 +524,7 @@ def _splice_authors(con: duckdb.DuckDBPyConnection, base: Path, subset: Path, ou
     recomputed = subset / "their-authors.parquet"
     write_batches(engine.authors(con, theirs, out / s.QUALITY.file), recomputed, s.AUTHORS.schema)
     present = _splice_file(base / s.AUTHORS.file, recomputed, out / s.AUTHORS.file, "key",
-                           keys.column(0), s.AUTHORS.order, s.AUTHORS.schema)
+                           keys.column(0), s.AUTHORS.order, s.AUTHORS.schema, pool)
     return frozenset(keys.column(0).to_pylist()), present
 
 
