@@ -40,9 +40,11 @@ CORPUS_WIDE = ("recut", "quality", "variants", "summary")
 
 
 def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps,
-             known: Mapping[str, int] | None = None) -> dict[str, Any]:
+             known: Mapping[str, int] | None = None, tables_only: bool = False) -> dict[str, Any]:
     """Write every table, variants.json and summary.json into `out`, and the name rules' part of
-    its state; return the summary. `known`: see graph.tables.recut.recut_authors."""
+    its state; return the summary. `known`: see graph.tables.recut.recut_authors. With
+    `tables_only` (an update's merge of some papers), the tables and the state alone: no
+    variants, per-file tables or summary, and an empty dict returned."""
     out.mkdir(parents=True, exist_ok=True)
     con = engine.connect(found.folder, jobs)
     # Variants are found in Python from the author keys: they run in a thread while the engine
@@ -61,12 +63,14 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps,
             _write(steps, "authorships", engine.children(con, "authorships"), out)
             _write(steps, "quality", engine.quality(con, merges), out)
             _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file, out / s.QUALITY.file), out)
-            variants = background.submit(write_variants, out, steps)
+            variants = background.submit(write_variants, out, steps) if not tables_only else None
             for name in CHILDREN:
                 if name != "authorships":
                     _write(steps, name, engine.children(con, name), out)
         finally:
             con.close()
+        if variants is None:
+            return {}
         groups = variants.result()
     return finish_kg(found, out, groups)
 

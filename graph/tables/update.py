@@ -228,10 +228,10 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
     touched = con.sql("SELECT arxiv_id FROM gone UNION SELECT arxiv_id FROM fresh ORDER BY ALL").to_arrow_table()
     con.register("touched", touched)
     subset, aside = out / ".subset", out / ".papers"
-    # The papers table is most of the bytes to write again: it is written beside the rest from
-    # the start (Arrow, DuckDB and the Parquet writer leave the GIL), and every table's row
-    # groups are encoded on two threads.
-    with ThreadPoolExecutor(1) as background, ThreadPoolExecutor(2) as encoders:
+    # The papers and authorships tables are most of the bytes to write again: they are written
+    # beside the rest (Arrow, DuckDB and the Parquet writer leave the GIL), the papers from the
+    # start, their row groups encoded on two threads.
+    with ThreadPoolExecutor(2) as background, ThreadPoolExecutor(2) as encoders:
         try:
             spliced = background.submit(_splice_papers, base, out, touched.column(0), aside, encoders)
             with steps("corpus-wide name rules"):
@@ -243,12 +243,13 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
                 subset.mkdir()
                 _merge_subset(con, out, subset, jobs, known)
                 crash_point("update:merged")
-                for name in CHILDREN:
-                    _splice_table(name, base, subset, out, "arxiv_id", ids, encoders)
-                    crash_point(f"update:spliced {name}")
+                authorships = background.submit(_splice_child, "authorships", base, subset, out, ids)
+                for name in (n for n in CHILDREN if n != "authorships"):
+                    _splice_child(name, base, subset, out, ids)
                 _splice_recut_state(base, subset, out, ids)
                 _splice_quality(con, base, subset, out)
-                keys, authors = _splice_authors(con, base, subset, out, encoders)
+                authorships.result()
+                keys, authors = _splice_authors(con, base, subset, out)
                 groups = build.write_variants(out, steps)
                 withdrawn, written = spliced.result()
                 known_written.result()
@@ -376,7 +377,8 @@ def _merge_subset(con: duckdb.DuckDBPyConnection, out: Path, subset: Path, jobs:
     """The build's merge over the records of the affected papers only, into `subset`, with the
     whole corpus's counts for the name rules."""
     rows = _records_of_papers(con, out, "affected", subset / "records")
-    build.write_kg(Staged(subset / "records", 0, rows, (), ()), subset, jobs=jobs, known=known)
+    build.write_kg(Staged(subset / "records", 0, rows, (), ()), subset, jobs=jobs, known=known,
+                   tables_only=True)
 
 
 def _records_of_papers(con: duckdb.DuckDBPyConnection, generation: Path, papers: str, folder: Path) -> int:
@@ -407,6 +409,11 @@ def _splice_papers(base: Path, out: Path, ids: pa.ChunkedArray, folder: Path, po
     present = _splice_table("papers", base, folder, out, "arxiv_id", ids.combine_chunks(), pool)
     crash_point("update:spliced papers")
     return present
+
+
+def _splice_child(name: str, base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
+    _splice_table(name, base, subset, out, "arxiv_id", ids)
+    crash_point(f"update:spliced {name}")
 
 
 def _splice_table(name: str, base: Path, subset: Path, out: Path, key: str, values: pa.Array,
