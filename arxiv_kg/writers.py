@@ -11,8 +11,10 @@ rest of it (`python -X importtime`).
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -207,11 +209,16 @@ def _update(draft: Draft, plan: Plan, settings: Settings, given: list[Input],
     if same and unchanged(plan, new, summary):
         draft.cancelled = True
         return Outcome(base.name, base.path, summary, published=False)
-    written = write_update(plan, new, base.path, draft.path, jobs=jobs, full=full, steps=steps,
-                           reuse=draft.reuse)
-    shutil.rmtree(scratch, ignore_errors=True)
-    _warn_withdrawn(written.change, plan, warn)
-    delta = _store_delta(draft, settings, written, steps)
+    # The store's delta starts as soon as the tables are written, beside variants and summary.
+    with ThreadPoolExecutor(1) as background:
+        started: list[Future[Delta | None]] = []
+        written = write_update(plan, new, base.path, draft.path, jobs=jobs, full=full, steps=steps,
+                               reuse=draft.reuse, tables_done=lambda papers, authors: started.append(
+                                   background.submit(_store_delta, draft, settings, papers, authors)))
+        shutil.rmtree(scratch, ignore_errors=True)
+        _warn_withdrawn(written.change, plan, warn)
+        with steps("SPARQL store delta") if settings.store and "store" in base.manifest else contextlib.nullcontext():
+            delta = started[0].result() if started else None
     fresh, stale, files = _exports_after_update(draft, settings, steps, bars, exports)
     if not (draft.path / VOCAB).exists():
         draft.reuse(VOCAB)
@@ -268,16 +275,16 @@ def _warn_withdrawn(change: Change, plan: Any, warn: Callable[[str], None]) -> N
              "records are withdrawn")
 
 
-def _store_delta(draft: Draft, settings: Settings, written: Any, steps: Steps) -> Delta | None:
+def _store_delta(draft: Draft, settings: Settings, papers: frozenset[str], authors: frozenset[str]
+                 ) -> Delta | None:
     base = draft.base
     assert base is not None
     if not settings.store or "store" not in base.manifest:
         return None
     from graph.rdf.delta import apply_delta
 
-    with steps("SPARQL store delta"):
-        return apply_delta(base.path, draft.path, written.papers, written.authors,
-                           base_iri=settings.base_iri, old_triples=base.manifest["store"]["triples"])
+    return apply_delta(base.path, draft.path, papers, authors, base_iri=settings.base_iri,
+                       old_triples=base.manifest["store"]["triples"])
 
 
 def _exports_after_update(draft: Draft, settings: Settings, steps: Steps,

@@ -121,14 +121,7 @@ class _Rows:
         for k in groups:
             part = self.source[k * size:(k + 1) * size]
             wanted.update((part[part >= 0] // size).tolist())
-        missing = sorted(wanted - self.old.keys())
-        if missing:
-            table = self.parquet.read_row_groups(missing)
-            at = 0
-            for g in missing:
-                rows = self.parquet.metadata.row_group(g).num_rows
-                self.old[g] = table.slice(at, rows)
-                at += rows
+        self.old.update(read_groups(self.parquet, sorted(wanted - self.old.keys())))
 
     def group(self, k: int) -> pa.Table:
         """New group k's rows: runs of rows that follow each other are sliced, not taken (no
@@ -141,6 +134,15 @@ class _Rows:
         pieces = [self.old[int(part[a]) // size].slice(int(part[a]) % size, b - a) if part[a] >= 0
                   else self.new.slice(-1 - int(part[a]), b - a) for a, b in zip(cuts, cuts[1:]) if a < b]
         return pa.concat_tables(pieces) if pieces else self.new.slice(0, 0)
+
+
+def read_groups(parquet: pq.ParquetFile, groups: list[int]) -> dict[int, pa.Table]:
+    """Row groups of an open Parquet file, by number (for rewrite's `decoded`)."""
+    if not groups:
+        return {}
+    table = parquet.read_row_groups(groups)
+    starts = np.cumsum([0, *(parquet.metadata.row_group(g).num_rows for g in groups)])
+    return {g: table.slice(int(start), int(end - start)) for g, start, end in zip(groups, starts, starts[1:])}
 
 
 def _encoded(rows: _Rows, groups: list[int], schema: pa.Schema, pool: Executor | None) -> dict[int, _Fresh]:

@@ -30,7 +30,7 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 
 from graph.crash import crash_point
 from graph.ingest.identity import COUNT_CAP, SAFE_KEY_RULE
-from graph.tables import build, engine, recut, rowgroups, state
+from graph.tables import build, engine, persist, recut, rowgroups, state
 from graph.tables import schema as s
 from graph.tables.facts import Staged
 from graph.tables.ingest import Steps, no_steps, stage_sources
@@ -102,9 +102,14 @@ def stage_changes(plan: Plan, folder: Path, *, jobs: int, steps: Steps = no_step
 # --- writing ---------------------------------------------------------------------------
 
 def write_update(plan: Plan, new: Staged, base: Path, out: Path, *, jobs: int, full: bool = False,
-                 steps: Steps = no_steps, reuse: Any = None) -> Written:
+                 steps: Steps = no_steps, reuse: Any = None,
+                 tables_done: Callable[[frozenset[str], frozenset[str]], None] = lambda *_: None
+                 ) -> Written:
     """Write the new generation's state and tables into `out`. `reuse(name)` hard-links a file
-    of the base generation (generations.Draft.reuse)."""
+    of the base generation (generations.Draft.reuse). `tables_done(papers, authors)` is called
+    once every table but the per-file ones is written, with the papers and authors whose rows
+    may have changed (Written's), while variants and the summary are still to come (the
+    store's delta may start then)."""
     found = compose(plan, new, out / state.RECORDS_DIR)
     withdrawn = _withdrawn(plan, found)
     con = engine.connect(new.folder, jobs)
@@ -113,9 +118,9 @@ def write_update(plan: Plan, new: Staged, base: Path, out: Path, *, jobs: int, f
             _write_state(con, plan, found, new, base, out, withdrawn, reuse)
         crash_point("update:state")
         if full or not splice_applies() or not all((base / f).is_file() for f in _RECUT_STATE):
-            written = _full(found, base, out, jobs=jobs, steps=steps)
+            written = _full(found, base, out, jobs=jobs, steps=steps, tables_done=tables_done)
         else:
-            written = _splice(con, found, base, out, jobs=jobs, steps=steps)
+            written = _splice(con, found, base, out, jobs=jobs, steps=steps, tables_done=tables_done)
     finally:
         con.close()
     change = _change(plan, found, written, withdrawn)
@@ -187,12 +192,14 @@ def _linked(parts: list[Path], scratch: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _full(found: Staged, base: Path, out: Path, *, jobs: int, steps: Steps) -> Written:
+def _full(found: Staged, base: Path, out: Path, *, jobs: int, steps: Steps,
+          tables_done: Callable[[frozenset[str], frozenset[str]], None]) -> Written:
     with _linked(state.parts(out), out) as folder:
         if not state.parts(out):  # every record withdrawn or rejected: an empty KG, as the splice gives
             write_batches(iter(()), folder / "none.parquet", RECORDS)
         summary = build.write_kg(replace(found, folder=folder), out, jobs=jobs, steps=steps)
     papers, authors = changed_rows(base, out)
+    tables_done(papers, authors)
     change = _counted("full", *((_present(base, name, key, rows), _present(out, name, key, rows))
                                 for name, key, rows in (("papers", "arxiv_id", papers),
                                                         ("authors", "key", authors))))
@@ -224,7 +231,7 @@ def _parquet(path: Path) -> str:
 
 
 def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path, *, jobs: int,
-            steps: Steps) -> Written:
+            steps: Steps, tables_done: Callable[[frozenset[str], frozenset[str]], None]) -> Written:
     touched = con.sql("SELECT arxiv_id FROM gone UNION SELECT arxiv_id FROM fresh ORDER BY ALL").to_arrow_table()
     con.register("touched", touched)
     subset, aside = out / ".subset", out / ".papers"
@@ -250,8 +257,9 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
                 _splice_quality(con, base, subset, out)
                 authorships.result()
                 keys, authors = _splice_authors(con, base, subset, out)
-                groups = build.write_variants(out, steps)
                 withdrawn, written = spliced.result()
+                tables_done(papers, keys)
+                groups = build.write_variants(out, steps)
                 known_written.result()
         finally:
             for folder in (subset, aside):
@@ -397,7 +405,13 @@ def _splice_papers(base: Path, out: Path, ids: pa.ChunkedArray, folder: Path, po
                    ) -> tuple[set[str], set[str]]:
     """The papers table. A paper's row depends on its own records alone (not on the name
     rules): only the papers that gained or lost a record (`ids`) are merged again, by the
-    build's own query, so this needs no more than the new generation's records."""
+    build's own query, so this needs no more than the new generation's records. The old row
+    groups those papers are likely to change are read meanwhile, on `pool`."""
+    old = base / s.PAPERS.file
+    with pq.ParquetFile(old) as parquet:
+        keys = parquet.read(columns=["arxiv_id"]).column(0)
+        groups = _likely_groups(keys, ids, parquet.metadata.num_row_groups)
+    decoded = pool.submit(_read_groups, old, groups)
     con = engine.connect(folder, 1)
     try:
         con.register("touched", pa.table({"arxiv_id": ids}))
@@ -406,9 +420,29 @@ def _splice_papers(base: Path, out: Path, ids: pa.ChunkedArray, folder: Path, po
         write_batches(engine.papers(con), folder / s.PAPERS.file, s.PAPERS.schema)
     finally:
         con.close()
-    present = _splice_table("papers", base, folder, out, "arxiv_id", ids.combine_chunks(), pool)
+    present = _splice_rows(old, read_table_at(folder / s.PAPERS.file), out / s.PAPERS.file, "arxiv_id",
+                           ids.combine_chunks(), s.PAPERS.order, s.PAPERS.schema, pool, decoded.result())
     crash_point("update:spliced papers")
     return present
+
+
+def _likely_groups(keys: pa.ChunkedArray, ids: pa.ChunkedArray, groups: int) -> list[int]:
+    """The row groups of a table sorted by `keys` that new rows for `ids` will change: those
+    holding one of them, and every group from the first new one's place on (all shift)."""
+    size = persist.ROW_GROUP
+    found = pc.index_in(ids, value_set=keys.combine_chunks())
+    held = {i // size for i in found.drop_null().to_pylist()}
+    absent = ids.filter(pc.is_null(found))
+    if len(absent) == 0:
+        return sorted(held)
+    first = absent[0].as_py()
+    place = bisect.bisect_left(range(len(keys)), first, key=lambda i: keys[i].as_py())
+    return list(range(min([place // size, *held]), groups))
+
+
+def _read_groups(path: Path, groups: list[int]) -> dict[int, pa.Table]:
+    with pq.ParquetFile(path) as parquet:
+        return rowgroups.read_groups(parquet, groups)
 
 
 def _splice_child(name: str, base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
@@ -436,9 +470,9 @@ def _splice_file(old: Path, new: Path, path: Path, key: str, values: pa.Array,
 
 
 def _splice_rows(old: Path, rows: pa.Table, path: Path, key: str, values: pa.Array | pa.ChunkedArray,
-                 order: Sequence[str], schema: pa.Schema, pool: Executor | None = None
-                 ) -> tuple[set[str], set[str]]:
-    """_splice_file, of `rows`."""
+                 order: Sequence[str], schema: pa.Schema, pool: Executor | None = None,
+                 decoded: Mapping[int, pa.Table] | None = None) -> tuple[set[str], set[str]]:
+    """_splice_file, of `rows` (`decoded`: old's row groups already read, by number)."""
     with pq.ParquetFile(old) as parquet:
         columns = parquet.read(columns=list(dict.fromkeys([key, *order])))
     dropped = pc.is_in(columns.column(key), value_set=values)
@@ -446,7 +480,7 @@ def _splice_rows(old: Path, rows: pa.Table, path: Path, key: str, values: pa.Arr
     placed = _placed(kept, rows, order)
     source, olds = placed.copy(), placed >= 0
     source[olds] = np.flatnonzero(~dropped.to_numpy(zero_copy_only=False))[placed[olds]]
-    rowgroups.rewrite(old, path, schema, source, rows, pool=pool)
+    rowgroups.rewrite(old, path, schema, source, rows, pool=pool, decoded=decoded)
     return set(columns.column(key).filter(dropped).to_pylist()), set(rows.column(key).to_pylist())
 
 
