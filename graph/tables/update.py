@@ -486,10 +486,11 @@ def _splice_rows(old: Path, rows: pa.Table, path: Path, key: str, values: pa.Arr
 
 def _placed(kept: pa.Table, new: pa.Table, order: Sequence[str]) -> np.ndarray:
     """Where the rows of two tables sorted by the `order` columns (unique over both) go in
-    their merge: for each row of it, kept's row number, or -1 - new's. A binary search places
-    each new row among the kept ones, which need not be sorted again. Python compares str by
-    code point, which is the UTF-8 byte order of DuckDB's ORDER BY."""
-    columns = [kept.column(c) for c in order]
+    their merge: for each row of it, kept's row number, or -1 - new's. A galloping binary
+    search places each new row among the kept ones, which need not be sorted again (a day's
+    new rows mostly land together: a few probes each). Python compares str by code point,
+    which is the UTF-8 byte order of DuckDB's ORDER BY."""
+    columns = [kept.column(c).combine_chunks() for c in order]
 
     def at(i: int) -> tuple:
         return tuple(c[i].as_py() for c in columns)
@@ -497,11 +498,19 @@ def _placed(kept: pa.Table, new: pa.Table, order: Sequence[str]) -> np.ndarray:
     pieces: list[Any] = []
     start = 0  # kept rows placed
     for j, row in enumerate(new.select(list(order)).to_pylist()):
-        place = bisect.bisect_left(range(kept.num_rows), tuple(row.values()), lo=start, key=at)
+        place = _gallop(at, tuple(row.values()), start, kept.num_rows)
         pieces += [np.arange(start, place), [-1 - j]]
         start = place
     pieces.append(np.arange(start, kept.num_rows))
     return np.concatenate(pieces).astype(np.int64)
+
+
+def _gallop(at: Callable[[int], tuple], row: tuple, lo: int, end: int) -> int:
+    """bisect_left of `row` in at(lo) .. at(end - 1), probing lo, lo + 1, lo + 3, ... first."""
+    step, hi = 1, lo
+    while hi < end and at(hi) < row:
+        lo, hi, step = hi + 1, hi + step, step * 2
+    return bisect.bisect_left(range(end), row, lo=lo, hi=min(hi, end), key=at)
 
 
 def _splice_recut_state(base: Path, subset: Path, out: Path, ids: pa.Array) -> None:
