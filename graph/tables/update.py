@@ -19,7 +19,10 @@ records, and they go through the build's own code (graph.tables.build). Two ways
   recomputed for every key the affected papers list, and every key whose organisation flag
   changed), per spelling of a key (the safe key rule's merges in the quality table: recomputed
   for every key the affected records list, over every record) or per file (sources, rejected);
-  variants and summary are computed whole again, from the new tables.
+  variants and summary are computed whole again, from the new tables. The papers table's rows
+  depend on a paper's records alone, not on the name rules: it is merged again for the papers
+  that gained or lost a record only, in a thread from the start. Every table is written again
+  by row group (graph.tables.rowgroups): the groups whose rows did not change are copied.
 * full: the build's merge over every record. Used when asked (`--full`), and whenever the build
   lists a corpus-wide step this module does not know, or writes a table it does not know.
 """
