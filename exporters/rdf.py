@@ -5,8 +5,9 @@ which spreads that work over the machine's cores.
 The subjects are streamed from the KG folder's tables (graph.rdf.subjects), so an RDF exporter
 takes the KG folder where the graph exporters take a networkx graph.
 
-How the work is spread (`write_rdf_files`): the main pass computes the subjects and renders
-the N-Triples once; loading the store (pyoxigraph's bulk load, the costliest step) runs in a
+How the work is spread (`write_rdf_files`): the main pass renders the N-Triples once (column by
+column, graph.rdf.columnar, unless a syntax rendered subject by subject shares its pass: then
+from the subjects); loading the store (pyoxigraph's bulk load, the costliest step) runs in a
 child process (graph.rdf.load.StoreLoader) and Turtle is regrouped from the same N-Triples by
 pyoxigraph in another (graph.rdf.reserialise), both fed by the main pass. Syntaxes rendered in
 Python (JSON-LD) share the cores left, each group in a process that streams the subjects itself.
@@ -163,14 +164,17 @@ def rdf_exporter(name: str, extension: str, media_type: str, description: str,
 @dataclass(frozen=True)
 class RdfRun:
     """How long the RDF took: the main pass (subjects, rendering, writing, feeding the store),
-    then the wait for the other processes; and the store loader's own figures."""
+    with the CPU it used (the steadier figure on a shared machine), then the wait for the other
+    processes; and the store loader's own figures."""
 
     main_s: float
     wait_s: float
     store: LoadStats | None
+    main_cpu_s: float = 0.0
 
     def text(self) -> str:
-        lines = [f"RDF main pass {self.main_s:.1f} s, then {self.wait_s:.1f} s waiting for the others"]
+        lines = [f"RDF main pass {self.main_s:.1f} s ({self.main_cpu_s:.1f} s CPU), "
+                 f"then {self.wait_s:.1f} s waiting for the others"]
         if self.store is not None:
             lines.append(f"SPARQL store (in parallel): {self.store.text()}")
         return "\n".join(lines)
@@ -192,13 +196,13 @@ def write_rdf_files(kg_dir: str | Path, files: Sequence[tuple[Path, RendererFact
             quiet = replace(options, progress=None)  # one progress bar: the main pass's
             others = [pool.submit(_write_files, str(kg_dir), lane, quiet) for lane in staged[1:]]
         loader = stack.enter_context(StoreLoader(store)) if store is not None else None
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         _write_files(kg_dir, staged[0], options, loader)
-        main = time.perf_counter()
+        main, cpu = time.perf_counter(), time.process_time() - cpu
         for future in others:
             future.result()  # re-raises a lane's error here
         stats = loader.close() if loader is not None else None
-    return RdfRun(main - started, time.perf_counter() - main, stats)
+    return RdfRun(main - started, time.perf_counter() - main, stats, cpu)
 
 
 def _cores() -> int:

@@ -135,15 +135,19 @@ def _terms(terms: Sequence[Term]) -> tuple[pa.Array, pa.Array, pa.Array, pa.Arra
 @dataclass(frozen=True)
 class _Objects:
     """The objects of one multi-valued predicate: `owners` (subject numbers, ascending) and
-    each object's N-Triples text, in the order sorted_pairs gives a subject's pairs."""
+    each object's N-Triples text (`before` + text + `after`), in the order sorted_pairs gives a
+    subject's pairs."""
 
     owners: np.ndarray
     texts: pa.Array
+    before: str = ""
+    after: str = ""
 
     @classmethod
-    def of(cls, owners: pa.Array, keys: Sequence[pa.Array], texts: pa.Array) -> _Objects:
+    def of(cls, owners: pa.Array, keys: Sequence[pa.Array], parts: Parts) -> _Objects:
         """Sorted by owner, then by `keys` (the term's kind, value and datatype, those that vary),
-        and free of duplicates."""
+        and free of duplicates. `parts`: the objects' texts, as (text,) or (before, texts, after)."""
+        before, texts, after = parts if len(parts) == 3 else ("", *parts, "")
         columns = {"owner": owners, **{f"k{i}": key for i, key in enumerate(keys)}, "text": texts}
         table = pa.table(columns)
         table = table.take(pc.sort_indices(table, sort_keys=[(name, "ascending") for name in columns
@@ -155,7 +159,7 @@ class _Objects:
             if pc.any(repeated).as_py():
                 keep = pa.concat_arrays([pa.array([True]), pc.invert(repeated)])
                 owner, text = owner.filter(keep), text.filter(keep)
-        return cls(owner.to_numpy(), text)
+        return cls(owner.to_numpy(), text, str(before), str(after))
 
     def within(self, low: int, high: int) -> tuple[np.ndarray, pa.Array]:
         """The objects of the subjects numbered low..high-1, numbered from 0."""
@@ -188,8 +192,8 @@ class _Block:
     def many(self, predicate: str, objects: _Objects, low: int) -> None:
         """The objects of subjects numbered low.. (this batch's first is `low`)."""
         owners, texts = objects.within(low, low + len(self.subjects))
-        lines = pc.binary_join_element_wise(self.heads.take(pa.array(owners)), f"> <{predicate}> ", texts,
-                                            " .\n", "")
+        lines = pc.binary_join_element_wise(self.heads.take(pa.array(owners)), f"> <{predicate}> {objects.before}",
+                                            texts, f"{objects.after} .\n", "")
         offsets = np.zeros(len(self.subjects) + 1, np.int32)
         np.cumsum(np.bincount(owners, minlength=len(self.subjects)), out=offsets[1:])
         self.lines[predicate] = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), lines), "")
@@ -276,13 +280,13 @@ class _Authors:
         names, values = self.table.column("name").take(owners), pc.list_flatten(spellings)
         other = pc.not_equal(values, names)
         values = values.filter(other)
-        self.alternates = _Objects.of(owners.filter(other), [values], joined(literal_parts(values)))
+        self.alternates = _Objects.of(owners.filter(other), [values], literal_parts(values))
 
-    def iris_of(self, keys: pa.Array) -> pa.Array:
-        """The IRI of the author of each key (null: no such author)."""
+    def numbers(self, keys: pa.Array) -> pa.Array:
+        """The row of each key's author in the table (null: no such author)."""
         found = pc.index_in(keys, value_set=self.keys)
         self.missing |= bool(found.null_count)
-        return self.by_key.take(found)
+        return found
 
     def runs(self) -> Iterator[_Run]:
         for low, high in _batches(len(self.iris)):
@@ -326,15 +330,15 @@ class _Papers:
         iris = pa.array([value for _, value, _ in small.categories.values()], pa.string())
         about = iris.take(pc.index_in(categories.column("category"), value_set=codes))
         owners, primary = categories.column("owner"), categories.column("primary")
-        add(rdf.P_ABOUT, owners, [about], joined(iri_parts(about)))
-        add(rdf.P_PRIMARY, owners.filter(primary), [about.filter(primary)], joined(iri_parts(about.filter(primary))))
+        add(rdf.P_ABOUT, owners, [about], iri_parts(about))
+        add(rdf.P_PRIMARY, owners.filter(primary), [about.filter(primary)], iri_parts(about.filter(primary)))
         self._python(rdf.P_SUBJECT, "subject_classes", lambda row: small.classes[row["scheme"], row["code"]])
         self._python(rdf.P_HAS_CODE, "repositories", lambda row: small.repositories[row["url"]])
         self._python(rdf.P_RELATION, "links", lambda row: small.links[row["url"]])
         self._python(rdf.P_MENTIONS, "mentions", lambda row: rdf.iri(rdf.paper_iri(row["mentioned"])))
-        owners, authors_of, signed = signatures.of_papers
-        add(rdf.P_AUTHOR, owners, [authors_of], joined(iri_parts(authors_of)))
-        add(rdf.P_SIGNATURE, owners, [signed], joined(iri_parts(signed)))
+        owners, authors_of, signed = signatures.for_papers()
+        add(rdf.P_AUTHOR, owners, [authors_of], iri_parts(authors_of))
+        add(rdf.P_SIGNATURE, owners, [signed], iri_parts(signed))
 
     def _child(self, name: str) -> pa.Table:
         """A child table's rows of papers of the table, with their paper's number (`owner`)."""
@@ -342,14 +346,14 @@ class _Papers:
         owners = self.ranks(rows.column("arxiv_id"))
         return rows.append_column("owner", owners).filter(pc.is_valid(owners))
 
-    def _add(self, predicate: str, owners: pa.Array, keys: Sequence[pa.Array], texts: pa.Array) -> None:
-        self.objects[predicate] = _Objects.of(owners, keys, texts)
+    def _add(self, predicate: str, owners: pa.Array, keys: Sequence[pa.Array], parts: Parts) -> None:
+        self.objects[predicate] = _Objects.of(owners, keys, parts)
 
     def _python(self, predicate: str, name: str, term: Callable[[dict[str, Any]], Term]) -> None:
         """A small child table's objects, made by the Python mapping row by row."""
         rows = self._child(name)
         kinds, values, extras, texts = _terms([term(row) for row in rows.to_pylist()])
-        self._add(predicate, rows.column("owner"), [kinds, values, extras], texts)
+        self._add(predicate, rows.column("owner"), [kinds, values, extras], (texts,))
 
     def _rows(self) -> Iterator[pa.RecordBatch]:
         columns = list(streams._PAPER_COLUMNS)
@@ -383,31 +387,38 @@ class _Papers:
         dois = column("dois")
         owners, values = pc.list_parent_indices(dois), pc.list_flatten(dois)
         if len(values):
-            block.many(rdf.P_DOI, _Objects.of(owners, [values], joined(literal_parts(values))), 0)
+            block.many(rdf.P_DOI, _Objects.of(owners, [values], literal_parts(values)), 0)
             kinds, same, extras, texts = _terms([rdf.doi_same_as(doi) for doi in values.to_pylist()])
-            block.many(rdf.P_SAME_AS, _Objects.of(owners, [kinds, same, extras], texts), 0)
+            block.many(rdf.P_SAME_AS, _Objects.of(owners, [kinds, same, extras], (texts,)), 0)
 
 
 class _Signatures:
     """Each paper's signatures (an author's first place on it), in IRI order: rdf:type,
-    creator, ordinal, publication; and their rows as the papers' authors and signatures."""
+    creator, ordinal, publication; and (`for_papers`) their rows as the papers' authors and
+    signatures."""
 
     def __init__(self, tables: streams._Tables, base: str, papers: _Papers, authors: _Authors) -> None:
         rows = tables.table("authorships", ("arxiv_id", "position", "author_key"))
-        owners = papers.ranks(rows.column("arxiv_id"))
+        owners, found = papers.ranks(rows.column("arxiv_id")), authors.numbers(rows.column("author_key"))
         # subjects gives signatures to authorships of papers not in the table too: left to it
         self.orphans = bool(owners.null_count)
-        rows = _first_places(rows.append_column("owner", owners).filter(pc.is_valid(owners)))
-        owners = rows.column("owner").combine_chunks()
-        papers_of = papers.iris.take(owners)
+        rows = rows.append_column("owner", owners).append_column("author", found)
+        rows = _first_places(rows.filter(pc.and_(pc.is_valid(owners), pc.is_valid(found))), len(authors.keys))
+        owners, found = (rows.column(name).combine_chunks() for name in ("owner", "author"))
         positions = rows.column("position").combine_chunks().cast(pa.string())
-        prefix = pc.utf8_slice_codeunits(papers_of, len(rdf.ARXIV_ABS))
-        iris = pc.binary_join_element_wise(f"{base}signature/", prefix, "/", positions, "")
-        authors_of = authors.iris_of(rows.column("author_key").combine_chunks())
-        self.of_papers = (owners, authors_of, iris)  # each paper's authors and signatures
-        self._sorted = _batch(pa.table({"iri": iris, "author": authors_of, "position": positions,
-                                        "paper": papers_of}).take(pc.sort_indices(iris)))
+        prefixes = pc.utf8_slice_codeunits(papers.iris.take(owners), len(rdf.ARXIV_ABS))
+        iris = pc.binary_join_element_wise(f"{base}signature/", prefixes, "/", positions, "")
+        self._of_papers: tuple[pa.Array, pa.Array, pa.Array] | None = (owners, authors.by_key.take(found), iris)
+        self._sorted = _batch(pa.table({"iri": iris, "author": found, "position": positions, "owner": owners}
+                                       ).take(pc.sort_indices(iris)))
         self.iris = self._sorted.column("iri")
+        self._papers, self._authors = papers.iris, authors.by_key
+
+    def for_papers(self) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """Paper number, author IRI and signature IRI of each signature, in no order; once."""
+        rows, self._of_papers = self._of_papers, None
+        assert rows is not None
+        return rows
 
     def runs(self) -> Iterator[_Run]:
         table = self._sorted
@@ -415,18 +426,18 @@ class _Signatures:
             rows = table.slice(low, high - low)
             block = _Block(self.iris.slice(low, high - low))
             block.one(rdf.IS_SIGNATURE[0], (rdf.object_text(rdf.IS_SIGNATURE[1]),))
-            block.one(rdf.P_CREATOR, iri_parts(rows.column("author")))
+            block.one(rdf.P_CREATOR, iri_parts(self._authors.take(rows.column("author"))))
             block.one(rdf.P_ORDINAL, literal_parts(rows.column("position"), rdf.XSD_INTEGER))
-            block.one(rdf.P_PUBLICATION, iri_parts(rows.column("paper")))
+            block.one(rdf.P_PUBLICATION, iri_parts(self._papers.take(rows.column("owner"))))
             yield block.run()
 
 
-def _first_places(rows: pa.Table) -> pa.Table:
+def _first_places(rows: pa.Table, authors: int) -> pa.Table:
     """One row per paper and author: the first (a name listed twice keeps its first place)."""
-    numbered = rows.append_column("_row", pa.array(np.arange(rows.num_rows)))
-    first = numbered.group_by(["owner", "author_key"], use_threads=False).aggregate([("_row", "min")])
+    pairs = rows.column("owner").to_numpy().astype(np.int64) * authors + rows.column("author").to_numpy()
+    _, first = np.unique(pairs, return_index=True)  # the index of each pair's first row
     # the rows' order does not matter: papers and signatures sort theirs
-    return rows if first.num_rows == rows.num_rows else rows.take(first.column("_row_min"))
+    return rows if len(first) == rows.num_rows else rows.take(first)
 
 
 # --- merging the kinds in IRI order -------------------------------------------------------
