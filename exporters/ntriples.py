@@ -14,12 +14,14 @@ from __future__ import annotations
 from exporters.base import ExportOptions
 from exporters.rdf import Renderer, rdf_exporter
 from graph.rdf import mapping as rdf
+from graph.rdf.columnar import ntriples_chunks
 
 LABEL = "N-Triples"
 
 
 def renderer(options: ExportOptions) -> Renderer:
-    return Renderer(LABEL, b"", lambda s, pairs: rdf.ntriples_block(s, pairs).encode("utf-8"))
+    return Renderer(LABEL, b"", lambda s, pairs: rdf.ntriples_block(s, pairs).encode("utf-8"),
+                    whole=ntriples_chunks)
 
 
 EXPORTER = rdf_exporter(

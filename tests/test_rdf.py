@@ -19,6 +19,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pyoxigraph as ox
 import pytest
 import rdflib
@@ -36,6 +39,7 @@ from exporters import rdf as rdf_writer
 from exporters.base import ExportOptions
 from graph.errors import ArxivKGError
 from graph.model.records import Author, Corpus, Link, Paper
+from graph.rdf import columnar
 from graph.rdf import mapping as rdf
 from graph.rdf import subjects as subjects_module
 from graph.rdf.subjects import ntriples_lines
@@ -500,3 +504,95 @@ def test_urls_given_one_iri_have_one_key(url):
 def test_quoted_is_the_json_string_of_the_text(text):
     # the fast path must agree with orjson's escaping, a subset of N-Triples' and Turtle's
     assert rdf.quoted(text) == orjson.dumps(text).decode("utf-8")
+
+
+# --- the N-Triples rendered column-wise (graph.rdf.columnar) --------------------------------
+
+def tricky_corpus() -> Corpus:
+    """What the column-wise rendering must get as the subject stream does: a name listed twice
+    (first place kept), twelve authors (signature "10" sorts before "2"), DOIs repeated or
+    giving one IRI, an organisation, spellings repeating the name, an empty comment, an
+    invalid subject class next to valid ones, an archive that is a category."""
+    crowd = tuple(f"author {i}" for i in range(12))
+    papers = (
+        make_paper("2105.00010", ("a b", "c d", "a b"), dois=("10.1000/x", " 10.1000/x", "10.1000/x", "10.1/\"q\""),
+                   categories=("cs", "cs.CV"), primary_category="cs", comment="",
+                   subject_classes=("MSC:99Z99", "ACM:I.5.4", "MSC:68T45", "ACM:Z.9.9")),
+        make_paper("2105.00011", (*crowd, "team x"), mentions=("2105.00010", "1999.00001")),
+    )
+    authors = {"a b": Author("a b", "A B", ("A B", "A B", "a. b"), 1), "c d": Author("c d", "", ("",), 1),
+               "team x": Author("team x", "Team X", ("Team X",), 1, kind="organisation"),
+               **{k: Author(k, k.title(), (k.title(),), 1) for k in crowd}}
+    return Corpus(papers=papers, authors=authors)
+
+
+def by_subjects(kg: Path, base: str = rdf.DEFAULT_BASE_IRI) -> bytes:
+    return "".join(ntriples_lines(kg, base)).encode("utf-8")
+
+
+def by_columns(kg: Path, base: str = rdf.DEFAULT_BASE_IRI, *, monkeypatch, fallback: bool = False) -> bytes:
+    """The column-wise N-Triples, failing if they were (or, with `fallback`, were not) rendered
+    by the subject stream instead."""
+    used: list[bool] = []
+    render = columnar._rendered_by_subjects
+    monkeypatch.setattr(columnar, "_rendered_by_subjects", lambda *args: used.append(True) or render(*args))
+    data = b"".join(columnar.ntriples_chunks(kg, base))
+    assert bool(used) == fallback
+    return data
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kg_of(tricky_corpus(), tmp_path_factory.mktemp("tricky"))
+
+
+@pytest.mark.parametrize("base", ["http://a.example/", rdf.DEFAULT_BASE_IRI, "urn:z/"])
+@pytest.mark.parametrize("kg", ["hostile", "tricky"])
+def test_columns_render_the_bytes_of_the_subject_stream(kg, base, request, monkeypatch):
+    folder = request.getfixturevalue(kg)
+    data = by_columns(folder, base, monkeypatch=monkeypatch)
+    assert data == by_subjects(folder, base)
+    assert data.count(b"\n") > 100
+
+
+def test_columns_render_the_sample_as_the_subject_stream(sample_gen, monkeypatch):
+    assert by_columns(sample_gen, monkeypatch=monkeypatch) == by_subjects(sample_gen)
+
+
+def test_columns_keep_the_order_of_ids_outside_the_grammar(tmp_path, monkeypatch):
+    papers = tuple(make_paper(i, ("a b",), mentions=("ab",) if i != "ab" else ()) for i in ("ab", "ab-c", "a b%"))
+    kg = kg_of(Corpus(papers=papers, authors={"a b": Author("a b", "A B", ("A B",), 3)}), tmp_path)
+    assert by_columns(kg, monkeypatch=monkeypatch) == by_subjects(kg)
+
+
+def test_columns_of_an_empty_kg_are_empty(tmp_path, monkeypatch):
+    kg = kg_of(Corpus(papers=(), authors={}), tmp_path)
+    assert by_columns(kg, monkeypatch=monkeypatch) == by_subjects(kg) == b""
+
+
+def test_a_subject_of_two_kinds_is_rendered_by_the_subject_stream(tmp_path, monkeypatch):
+    # under this base IRI an author's IRI is also a repository's: one subject, both kinds' pairs
+    base = "https://github.com/"
+    shared = rdf.author_iri("a b", base)
+    papers = (make_paper("2105.00001", ("a b",), repositories=(shared,)),)
+    kg = kg_of(Corpus(papers=papers, authors={"a b": Author("a b", "A B", ("A B",), 1)}), tmp_path)
+    data = by_columns(kg, base, monkeypatch=monkeypatch, fallback=True)
+    assert data == by_subjects(kg, base)
+    types = re.findall(rf"^<{re.escape(shared)}> <{re.escape(rdf.RDF_TYPE)}> <(.*)> \.$", data.decode(), re.M)
+    assert types == [SCHEMA + "Person", SCHEMA + "SoftwareSourceCode"]
+
+
+def test_tables_that_disagree_are_rendered_by_the_subject_stream(tmp_path, monkeypatch):
+    # authorships of a paper the papers table lacks: the subject stream still signs them
+    kg = kg_of(hostile_corpus(), tmp_path)
+    papers = pq.read_table(kg / "papers.parquet")
+    pq.write_table(papers.filter(pc.not_equal(papers.column("arxiv_id"), "2105.00002")), kg / "papers.parquet")
+    data = by_columns(kg, monkeypatch=monkeypatch, fallback=True)
+    assert data == by_subjects(kg)
+    assert f"<{rdf.signature_iri('2105.00002', 1)}> ".encode() in data
+
+
+@given(st.lists(st.text(st.characters(blacklist_categories=("Cs",))) | st.sampled_from(['"', "\\", "\x00\x1f\x7f"])))
+def test_literals_column_wise_are_quoted_as_one_by_one(texts):
+    column = columnar.joined(columnar.literal_parts(pa.array(texts, pa.string()), rdf.XSD_INTEGER))
+    assert column.to_pylist() == [f"{rdf.quoted(text)}^^<{rdf.XSD_INTEGER}>" for text in texts]

@@ -196,7 +196,7 @@ class StoreLoader:
         self._pipe: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
         _widen(self._pipe)
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
         try:
             self._pipe.write(chunk)
         except BrokenPipeError:  # the child died: its message says why

@@ -274,23 +274,24 @@ def _type(cls: str) -> Pair:
     return (RDF_TYPE, iri(cls))
 
 
-_IS_ARTICLE, _IS_PERSON = _type(SCHEMA + "ScholarlyArticle"), _type(SCHEMA + "Person")
-_IS_ORGANISATION = _type(SCHEMA + "Organization")
-_IS_SIGNATURE = _type(DBLP + "AuthorSignature")
+IS_ARTICLE, IS_PERSON = _type(SCHEMA + "ScholarlyArticle"), _type(SCHEMA + "Person")
+IS_ORGANISATION = _type(SCHEMA + "Organization")
+IS_SIGNATURE = _type(DBLP + "AuthorSignature")
 _IS_CONCEPT, _IS_SCHEME = _type(SKOS + "Concept"), _type(SKOS + "ConceptScheme")
 _IS_CODE, _IS_PAGE = _type(SCHEMA + "SoftwareSourceCode"), _type(SCHEMA + "WebPage")
 # The text fields of a paper, in the order `Describer.paper` takes them.
-_PAPER_TEXTS = (SCHEMA + "name", SCHEMA + "abstract", DCTERMS + "bibliographicCitation",
+PAPER_TEXTS = (SCHEMA + "name", SCHEMA + "abstract", DCTERMS + "bibliographicCitation",
                 AKG + "comment")
-_PAPER_DATES = (SCHEMA + "datePublished", SCHEMA + "dateModified")
+PAPER_DATES = (SCHEMA + "datePublished", SCHEMA + "dateModified")
 P_ABOUT, P_PRIMARY = SCHEMA + "about", AKG + "primaryCategory"
 P_SUBJECT, P_HAS_CODE = DCTERMS + "subject", AKG + "hasCode"
 P_RELATION, P_MENTIONS = DCTERMS + "relation", SCHEMA + "mentions"
 P_AUTHOR, P_SIGNATURE = SCHEMA + "author", DBLP + "hasSignature"
-_P_IDENTIFIER, _P_NAME, _P_VERSION = SCHEMA + "identifier", SCHEMA + "name", SCHEMA + "version"
-_P_ORDINAL, _P_CREATOR = DBLP + "signatureOrdinal", DBLP + "signatureCreator"
-_P_PUBLICATION = DBLP + "signaturePublication"
-_P_PAPER_COUNT = AKG + "paperCount"
+P_IDENTIFIER, P_NAME, P_VERSION = SCHEMA + "identifier", SCHEMA + "name", SCHEMA + "version"
+P_ORDINAL, P_CREATOR = DBLP + "signatureOrdinal", DBLP + "signatureCreator"
+P_PUBLICATION = DBLP + "signaturePublication"
+P_PAPER_COUNT = AKG + "paperCount"
+P_DOI, P_SAME_AS, P_ALTERNATE_NAME = BIBO + "doi", SCHEMA + "sameAs", SCHEMA + "alternateName"
 
 
 def integer(value: int) -> Term:
@@ -299,7 +300,7 @@ def integer(value: int) -> Term:
 
 @functools.lru_cache(maxsize=1024)
 def _ordinal(position: int) -> Pair:
-    return (_P_ORDINAL, integer(position))
+    return (P_ORDINAL, integer(position))
 
 
 class Describer:
@@ -318,42 +319,42 @@ class Describer:
               version: int | None, dois: Iterable[str], edges: list[Pair]) -> list[Pair]:
         """A paper of the corpus: texts are title, abstract, journal_ref, comment (None: absent);
         dates are published and updated as ISO 8601 date-times (graph.tables.scan.iso_texts)."""
-        pairs: list[Pair] = [(_P_IDENTIFIER, literal(arxiv_id)), _IS_ARTICLE]
+        pairs: list[Pair] = [(P_IDENTIFIER, literal(arxiv_id)), IS_ARTICLE]
         add = pairs.append
-        for pred, text in zip(_PAPER_TEXTS, texts):
+        for pred, text in zip(PAPER_TEXTS, texts):
             if text:
                 add((pred, literal(text)))
-        for pred, text in zip(_PAPER_DATES, dates):  # timestamps in the tables: always full
+        for pred, text in zip(PAPER_DATES, dates):  # timestamps in the tables: always full
             if text:
                 add((pred, (LITERAL, text, XSD_DATETIME)))
         if version is not None:
-            add((_P_VERSION, integer(version)))
+            add((P_VERSION, integer(version)))
         for doi in dict.fromkeys(dois):
-            add((BIBO + "doi", literal(doi)))
-            add((SCHEMA + "sameAs", _iri_or_literal(doi_iri(doi), DOI_RESOLVER + doi)))
+            add((P_DOI, literal(doi)))
+            add((P_SAME_AS, doi_same_as(doi)))
         pairs += edges
         return pairs
 
     @staticmethod
     def mentioned_paper(arxiv_id: str) -> list[Pair]:
         """A paper only mentioned: no rdf:type, so ScholarlyArticle == papers in the corpus."""
-        return [(_P_IDENTIFIER, literal(arxiv_id))]
+        return [(P_IDENTIFIER, literal(arxiv_id))]
 
     @staticmethod
     def signature(author: Term, paper: Term, position: int) -> list[Pair]:
         """Already sorted (http://www.w3.org/... < https://dblp.org/...; Creator < Ordinal <
         Publication): half the KG's triples are signatures', so they skip the sort."""
-        return [_IS_SIGNATURE, (_P_CREATOR, author), _ordinal(position), (_P_PUBLICATION, paper)]
+        return [IS_SIGNATURE, (P_CREATOR, author), _ordinal(position), (P_PUBLICATION, paper)]
 
     @staticmethod
     def author(name: str, spellings: Iterable[str], papers: int | None,
                kind: str = "person") -> list[Pair]:
         """A person, or an organisation (a team or company that signs papers: `kind`)."""
-        pairs: list[Pair] = [_IS_ORGANISATION if kind == "organisation" else _IS_PERSON,
-                             (_P_NAME, literal(name))]
-        pairs += [(SCHEMA + "alternateName", literal(s)) for s in dict.fromkeys(spellings) if s != name]
+        pairs: list[Pair] = [IS_ORGANISATION if kind == "organisation" else IS_PERSON,
+                             (P_NAME, literal(name))]
+        pairs += [(P_ALTERNATE_NAME, literal(s)) for s in dict.fromkeys(spellings) if s != name]
         if papers is not None:
-            pairs.append((_P_PAPER_COUNT, integer(papers)))
+            pairs.append((P_PAPER_COUNT, integer(papers)))
         return pairs
 
     def category(self, code: str, name: str, archive: str) -> list[Pair]:
@@ -387,7 +388,7 @@ class Describer:
         valid = subject == text_iri(url)
         pairs: list[Pair] = [_IS_CODE, (SCHEMA + "codeRepository",
                                         iri(subject) if valid else literal(url, XSD_ANYURI))]
-        pairs += _optional_literals(((_P_NAME, label), (AKG + "host", host)))
+        pairs += _optional_literals(((P_NAME, label), (AKG + "host", host)))
         return pairs
 
     @staticmethod
@@ -395,6 +396,11 @@ class Describer:
         pairs: list[Pair] = [_IS_PAGE, (SCHEMA + "url", literal(url, XSD_ANYURI))]
         pairs += _optional_literals(((AKG + "linkKind", kind),))
         return pairs
+
+
+def doi_same_as(doi: str) -> Term:
+    """What a paper with the DOI is the same as: its resolver IRI (a literal if no valid IRI)."""
+    return _iri_or_literal(doi_iri(doi), DOI_RESOLVER + doi)
 
 
 def _optional_literals(fields: Iterable[tuple[str, str | None]]) -> list[Pair]:
@@ -416,18 +422,19 @@ def sorted_pairs(pairs: list[Pair]) -> list[Pair]:
 def subject_lines(subject: str, pairs: list[Pair]) -> list[str]:
     """The triples of one subject as N-Triples lines (each ends in a newline)."""
     head = f"<{subject}> <"
-    lines: list[str] = []
-    add = lines.append
-    for p, (kind, value, extra) in pairs:
-        if kind == IRI:
-            add(f"{head}{p}> <{value}> .\n")
-        elif kind == LANG_LITERAL:
-            add(f"{head}{p}> {quoted(value)}@{extra} .\n")
-        elif extra == XSD_STRING:
-            add(f"{head}{p}> {quoted(value)} .\n")
-        else:
-            add(f"{head}{p}> {quoted(value)}^^<{extra}> .\n")
-    return lines
+    return [f"{head}{p}> {object_text(o)} .\n" for p, o in pairs]
+
+
+def object_text(term: Term) -> str:
+    """The term as the object of an N-Triples line."""
+    kind, value, extra = term
+    if kind == IRI:
+        return f"<{value}>"
+    if kind == LANG_LITERAL:
+        return f"{quoted(value)}@{extra}"
+    if extra == XSD_STRING:
+        return quoted(value)
+    return f"{quoted(value)}^^<{extra}>"
 
 
 def ntriples_block(subject: str, pairs: list[Pair]) -> str:

@@ -46,7 +46,7 @@ class Reserialiser:
                                         args=(self._proc.stdout, out, _COPY_BYTES), daemon=True)
         self._copier.start()
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         try:
             self._pipe.write(data)
         except BrokenPipeError:  # the child died: its message says why
