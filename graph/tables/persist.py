@@ -48,12 +48,14 @@ def write_table(table: pa.Table, path: Path) -> None:
     write_batches(table.to_batches(), path, table.schema)
 
 
-def write_batches(batches: Iterable[pa.RecordBatch], path: Path, schema: pa.Schema) -> int:
+def write_batches(batches: Iterable[pa.RecordBatch], path: Path, schema: pa.Schema, *,
+                  compression: str = COMPRESSION, use_dictionary: bool = True) -> int:
     """Write batches of any sizes as row groups of exactly ROW_GROUP rows (the last one shorter),
     each one contiguous, so that the same rows give the same bytes however they arrived.
     Returns the number of rows."""
     rows = 0
-    with atomic_write(path) as fh, pq.ParquetWriter(fh, schema, compression=COMPRESSION) as writer:
+    with atomic_write(path) as fh, pq.ParquetWriter(fh, schema, compression=compression,
+                                                    use_dictionary=use_dictionary) as writer:
         for group in _row_groups((batch.cast(schema) for batch in batches), schema):
             writer.write_table(group, row_group_size=ROW_GROUP)
             rows += group.num_rows
