@@ -88,27 +88,14 @@ def build(inputs: Sequence[str], kg_dir: str | Path, settings: Settings, *, jobs
             summary = write_kg(found, draft.path, jobs=jobs, steps=steps)
             crash_point("build:tables")
             with steps("records kept for updates"):
-                _save_state(found, draft.path, jobs)
+                state.keep_staged(found.folder, draft.path)
+                state.save_facts(found.facts, draft.path)
         written = _exports_and_store(draft, settings, steps, bars)
         draft.extra.update(_extra(draft, settings, given, written, exports=_fresh(draft, written)))
     if flat:
         _remove_flat_layout(Path(kg_dir))
     return Outcome(draft.name, draft.kg / "generations" / draft.name, summary,
                    [p.name for p in written.paths], written=written)
-
-
-def _save_state(found: Staged, out: Path, jobs: int) -> None:
-    import duckdb
-
-    parts = sorted(found.folder.glob("*.parquet"))
-    con = duckdb.connect(config={"threads": jobs})
-    try:
-        if parts:
-            state.write_records(con, f"read_parquet({state.parquet_list(parts)})",
-                                [f.source.file for f in found.facts], out)
-    finally:
-        con.close()
-    state.save_facts(found.facts, out)
 
 
 def _exports_and_store(draft: Draft, settings: Settings, steps: Steps, bars: ProgressFactory | None,

@@ -1,42 +1,46 @@
 """Ingest on every core: digests -> staging Parquet files (graph.tables.staging), in a process pool.
 
-Files are dealt out in tasks of a few megabytes; each worker parses and normalises a task's
-files with graph.ingest and writes their records as one staging file. Only the small per-file
-rows (sources, rejections) come back to the main process. Which worker read what, and in which
-order, does not matter: the engine sorts every table.
+A task is the files of one bucket of the update state (graph.tables.state); a worker parses and
+normalises them with graph.ingest, a few megabytes at a time, and writes their records as one
+staging file that is already that bucket's records part, sorted by file and line: a build
+keeps its staging files as its state, without reading them again. Only the small per-file
+rows (sources, rejections) come back to the main process. Which worker read what, and in
+which order, does not matter: the parts are made of their own files only, and the engine
+sorts every table.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import multiprocessing
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from graph.children import die_with_parent
 from graph.gcpause import paused_gc
 from graph.ingest.parse import Input, Source, expand_inputs, read_digest
 from graph.ingest.pipeline import FileRead, read_file
 from graph.model.records import Notice, Rejected
+from graph.tables import state
 from graph.tables.facts import FileFacts, Staged, assemble, trusted_mtime
 from graph.tables.staging import record_batch
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 Report = Callable[[int, int], None]  # (done, total)
 # Progress belongs to the caller: a context manager per step, by label, that may give a
 # report(done, total) callback (as arxiv_kg.progress gives the exporters).
 Steps = Callable[[str], ContextManager[Report | None]]
-TASK_BYTES = 8 << 20  # a task's digests: large enough that a staging file holds thousands of records
-TASKS_PER_JOB = 8  # ... yet small enough that every worker gets several, and they finish together
-# Read back once, on this machine: CPU is the bottleneck, not the disk.
-STAGING_OPTIONS = {"compression": "none", "use_dictionary": False}
+CHUNK_BYTES = 8 << 20  # of digests a worker holds as records at once, however large its bucket
 
 
 def no_steps(label: str) -> ContextManager[Report | None]:
@@ -45,8 +49,10 @@ def no_steps(label: str) -> ContextManager[Report | None]:
 
 @dataclass(frozen=True)
 class _Task:
-    number: int
-    files: tuple[tuple[int, Source], ...]  # (place in the input order, digest)
+    bucket: int  # graph.tables.state.bucket of its files' labels
+    # (place in the input order, digest, size), by label: Python orders str as DuckDB does
+    # (by UTF-8 bytes), so a part is sorted by file as the update's writer sorts it
+    files: tuple[tuple[int, Source, int], ...]
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,7 @@ def stage_sources(sources: list[tuple[int, Source]], rejected: list[Rejected], f
     `rejected`: the problems the inputs' expansion met."""
     sources = [(place, _spooled(source, folder, place) if source.path == "-" else source)
                for place, source in sources]
-    tasks = _tasks(sources, jobs)
+    tasks = _tasks(sources)
     work = functools.partial(_stage_task, str(folder))
     done: list[_Done] = []
     files_read = 0
@@ -106,21 +112,15 @@ def _spooled(source: Source, folder: Path, place: int) -> Source:
     return Source(str(spool), source.label)
 
 
-def _tasks(sources: list[tuple[int, Source]], jobs: int) -> list[_Task]:
-    sizes = [_size(s) for _, s in sources]
-    limit = max(1, min(TASK_BYTES, sum(sizes) // (jobs * TASKS_PER_JOB)))
-    tasks: list[_Task] = []
-    current: list[tuple[int, Source]] = []
-    filled = 0
-    for (place, source), size in zip(sources, sizes):
-        current.append((place, source))
-        filled += size
-        if filled >= limit:
-            tasks.append(_Task(len(tasks), tuple(current)))
-            current, filled = [], 0
-    if current:
-        tasks.append(_Task(len(tasks), tuple(current)))
-    return tasks
+def _tasks(sources: list[tuple[int, Source]]) -> list[_Task]:
+    """A task per bucket that holds a file; the largest first, so that the workers finish
+    together (BUCKETS tasks of similar sizes for a large corpus)."""
+    buckets: dict[int, list[tuple[int, Source, int]]] = defaultdict(list)
+    for place, source in sources:
+        buckets[state.bucket(source.label)].append((place, source, _size(source)))
+    tasks = [_Task(number, tuple(sorted(files, key=lambda f: f[1].label)))
+             for number, files in buckets.items()]
+    return sorted(tasks, key=lambda t: (-sum(size for _, _, size in t.files), t.bucket))
 
 
 def _size(source: Source) -> int:
@@ -142,19 +142,47 @@ def _mapper(jobs: int) -> Iterator[Callable]:
 
 
 def _stage_task(folder: str, task: _Task) -> _Done:
-    with paused_gc():
-        reads = [(place, source, _stat(source, folder), read_file(source)) for place, source in task.files]
-        records = [(place, r) for place, _, _, read in reads for r in read.records]
-        if records:
-            batch = record_batch(records)
-            pq.write_table(pa.Table.from_batches([batch]),
-                           os.path.join(folder, f"{task.number:06d}.parquet"),
-                           **STAGING_OPTIONS)
-    return _Done(len(task.files), len(records),
-                 tuple(r for _, _, _, read in reads if read.source is None for r in read.rejected),
-                 tuple(n for _, _, _, read in reads if read.source is None for n in read.notices),
-                 tuple(_facts(place, source, st, read) for place, source, st, read in reads
-                       if read.source is not None))
+    done: list[_Done] = []
+    batches = _batches(folder, task, done)
+    first = next(batches, None)  # no part for a bucket without a record, as update writes none
+    if first is not None:
+        state.write_part(itertools.chain([first], batches),
+                         Path(folder, state.part_file(task.bucket)))
+    return _Done(sum(d.files for d in done), sum(d.records for d in done),
+                 tuple(r for d in done for r in d.rejected), tuple(n for d in done for n in d.notices),
+                 tuple(f for d in done for f in d.facts))
+
+
+def _batches(folder: str, task: _Task, done: list[_Done]) -> Iterator[pa.RecordBatch]:
+    """The staging rows of the task's files, a chunk of files at a time, in label order (and
+    each file's in line order: sorted by file and line, as a records part is); what each chunk
+    gave besides records goes into `done`."""
+    for chunk in _chunks(task.files):
+        with paused_gc():
+            reads = [(place, source, _stat(source, folder), read_file(source)) for place, source in chunk]
+            records = [(place, r) for place, _, _, read in reads for r in read.records]
+            batch = record_batch(records) if records else None
+        done.append(_Done(
+            len(chunk), len(records),
+            tuple(r for _, _, _, read in reads if read.source is None for r in read.rejected),
+            tuple(n for _, _, _, read in reads if read.source is None for n in read.notices),
+            tuple(_facts(place, source, st, read) for place, source, st, read in reads
+                  if read.source is not None)))
+        if batch is not None:
+            yield batch
+
+
+def _chunks(files: Iterable[tuple[int, Source, int]]) -> Iterator[list[tuple[int, Source]]]:
+    chunk: list[tuple[int, Source]] = []
+    filled = 0
+    for place, source, size in files:
+        chunk.append((place, source))
+        filled += size
+        if filled >= CHUNK_BYTES:
+            yield chunk
+            chunk, filled = [], 0
+    if chunk:
+        yield chunk
 
 
 def _stat(source: Source, folder: str) -> os.stat_result | None:

@@ -48,19 +48,23 @@ def write_table(table: pa.Table, path: Path) -> None:
     write_batches(table.to_batches(), path, table.schema)
 
 
-def write_batches(batches: Iterable[pa.RecordBatch], path: Path, schema: pa.Schema) -> int:
+def write_batches(batches: Iterable[pa.RecordBatch], path: Path, schema: pa.Schema, *,
+                  compression: str = COMPRESSION, use_dictionary: bool = True) -> int:
     """Write batches of any sizes as row groups of exactly ROW_GROUP rows (the last one shorter),
     each one contiguous, so that the same rows give the same bytes however they arrived.
     Returns the number of rows."""
     with atomic_write(path) as fh:
-        return encode_batches(batches, fh, schema)
+        return encode_batches(batches, fh, schema, compression=compression,
+                              use_dictionary=use_dictionary)
 
 
-def encode_batches(batches: Iterable[pa.RecordBatch], sink: Any, schema: pa.Schema) -> int:
+def encode_batches(batches: Iterable[pa.RecordBatch], sink: Any, schema: pa.Schema, *,
+                   compression: str = COMPRESSION, use_dictionary: bool = True) -> int:
     """write_batches into `sink` (a file handle or an Arrow output stream); returns the number
     of rows."""
     rows = 0
-    with pq.ParquetWriter(sink, schema, compression=COMPRESSION) as writer:
+    with pq.ParquetWriter(sink, schema, compression=compression,
+                          use_dictionary=use_dictionary) as writer:
         for group in _row_groups((batch.cast(schema) for batch in batches), schema):
             writer.write_table(group, row_group_size=ROW_GROUP)
             rows += group.num_rows
