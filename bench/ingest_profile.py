@@ -11,7 +11,6 @@ pyinstrument profile of one run of the whole (pip install pyinstrument).
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
 import sys
 import time
@@ -27,7 +26,7 @@ from graph.ingest.pipeline import read_file  # noqa: E402
 def clear_caches() -> None:
     for module in (cleaning, kinds, names):
         for value in vars(module).values():
-            if isinstance(value, functools._lru_cache_wrapper):
+            if hasattr(value, "cache_clear") and not isinstance(value, type):  # lru caches, memos
                 value.cache_clear()
 
 
