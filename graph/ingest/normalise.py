@@ -20,6 +20,7 @@ _ARXIV_ID = re.compile(
     rf"^(?:https?://(?:www\.|export\.)?arxiv\.org/abs/)?(?:arXiv:)?({_NEW_ID}|{_OLD_ID})(?:v(\d+))?$",
     re.IGNORECASE,
 )
+_DIGEST_ID = re.compile(rf"http://arxiv\.org/abs/({_NEW_ID})v(\d+)")
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?$")
 REQUIRED = ("Arxiv ID", "Published", "Authors")
@@ -114,13 +115,11 @@ def _record(raw: RawRecord) -> Normalised:
         raw.file, raw.line, arxiv_id, version, clean(raw.title), abstract, comment, _text(f.get("Journal")),
         parse_dois(f.get("DOI")), primary, published, updated, tuple(map(author_key, names)), names,
         categories, subjects, repos, found, mentions, tuple(notices),
-        _notes(raw, ("Authors", name_changes), ("Categories", class_changes),
-               ("Summary/Comment", link_changes)))
+        _notes(raw, ("Authors", name_changes), ("Categories", class_changes), ("Summary/Comment", link_changes))
+        if name_changes or class_changes or link_changes else ())  # most records: nothing was cleaned
 
 
 def _notes(raw: RawRecord, *fields: tuple[str, tuple[Change, ...]]) -> tuple[Note, ...]:
-    if not any(changes for _, changes in fields):  # most records: nothing was cleaned
-        return ()
     return tuple(Note.of(raw.file, raw.line, field, c) for field, changes in fields for c in changes)
 
 
@@ -146,6 +145,9 @@ def _text(v: str | None) -> str | None:
 
 def parse_arxiv_id(value: str) -> tuple[str, int]:
     """`http://arxiv.org/abs/2105.14656v2` -> ("2105.14656", 2); old IDs drop their subject class."""
+    m = _DIGEST_ID.fullmatch(value)  # as every digest writes it: a case-sensitive, simpler pattern
+    if m is not None:
+        return m[1], int(m[2])
     m = _ARXIV_ID.match(value.strip())
     if not m:
         raise Invalid(f"malformed Arxiv ID {value[:80]!r}")
