@@ -158,12 +158,13 @@ def all_kept(text: str, tokens: list[str]) -> bool:
     value (a word that is a rule word anywhere, not only first or last, says False)."""
     if not (_PLAIN_LIST_ASCII if text.isascii() else _PLAIN_LIST).fullmatch(text):
         return False
-    words = text.casefold().replace(".", " ").replace(",", " ").split()
+    folded = text.casefold()  # casefold makes no comma, space or period: folds token by token
+    words = folded.replace(".", " ").replace(",", " ").split()
     if not _LIST_STOP_WORDS.isdisjoint(words):
         return False
     if not _DEGREE_FIRST_WORDS.isdisjoint(words) and any(map(only_degrees, tokens)):
         return False
-    return not any_affiliation(text, tokens)
+    return not any_affiliation(text, tokens, folded.split(", "))
 
 
 def _fire(rule: str, before: str, after: str, changes: Changes) -> str:

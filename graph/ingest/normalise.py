@@ -29,6 +29,7 @@ REQUIRED = ("Arxiv ID", "Published", "Authors")
 # not empty: a file cut anywhere before the abstract's end loses it (parse rejects a last record
 # cut inside it), so a cut record never wins a merge over a complete copy from another file.
 LAST_FIELD = "Summary"
+_NEEDED = (*REQUIRED, LAST_FIELD)
 
 
 class Invalid(ValueError):
@@ -92,8 +93,9 @@ def as_record(n: Normalised) -> Record:
 
 def _record(raw: RawRecord) -> Normalised:
     f = raw.fields
-    missing = [name for name in (*REQUIRED, LAST_FIELD) if not _value(f.get(name))]
-    if missing or not raw.title:
+    needed = list(map(f.get, _NEEDED))  # each one present, not "None" and not blank: _value in C calls
+    if None in needed or "None" in needed or not all(map(str.strip, needed)) or not raw.title:  # type: ignore[arg-type]
+        missing = [name for name in _NEEDED if not _value(f.get(name))]
         what = ", ".join(missing) if missing else "title"
         raise Invalid(f"truncated record: no {what}")
     arxiv_id, version = parse_arxiv_id(f["Arxiv ID"])
