@@ -5,6 +5,8 @@ record each comes from is in the comment beside it.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pyoxigraph
 import pytest
 from hypothesis import given, settings
@@ -20,6 +22,7 @@ from graph.ingest.links import (
     canonical_repository,
     extract,
     extract_noted,
+    hostname_and_path,
     repository_parts,
 )
 from graph.model.records import Link
@@ -468,6 +471,18 @@ _URL_PIECES = st.sampled_from(["a", "Z", "0", "-", ".", "/", "?", "#", "%", ":",
        st.lists(_URL_PIECES, max_size=12).map("".join))
 def test_the_quick_url_split_is_urlsplits(scheme: str, rest: str) -> None:
     assert _split(scheme + rest) == _urlsplit(scheme + rest)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:/", "ftp://"]),
+       st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_the_quick_hostname_and_path_are_urlsplits(scheme: str, rest: str) -> None:
+    try:
+        parts = urlsplit(scheme + rest)
+        expected = parts.hostname or "", parts.path
+    except ValueError:
+        return
+    assert hostname_and_path(scheme + rest) == expected
 
 
 # Repaired and newly recognised repositories: real-looking text, as abstracts and comments

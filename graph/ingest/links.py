@@ -289,15 +289,23 @@ def _around(text: str, start: int) -> str:
 def repository_parts(url: str) -> tuple[str, str, str]:
     """(host, owner, name) of a canonical repository URL; owner and name are "" where the link
     does not say them (git.io short links; anonymous.4open.science has a name only)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    path = parts.path.strip("/")
+    host, path = hostname_and_path(url)
+    path = path.strip("/")
     if host in _SHORT_LINK_HOSTS:
         return host, "", ""
     if host == _ANONYMOUS_HOST:
         return host, "", path.removeprefix("r/")
     owner, _, name = path.partition("/")
     return host, owner, name
+
+
+def hostname_and_path(url: str) -> tuple[str, str]:
+    """urlsplit(url)'s hostname ("" for none) and path, read off a regex for most URLs."""
+    plain = _PLAIN_URL_RE.fullmatch(url)
+    if plain is not None:
+        return plain[2], plain[3] or ""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.path
 
 
 def canonical_repository(url: str) -> str | None:

@@ -18,13 +18,12 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, chain, repeat
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.ingest.identity import list_flags, may_recut
-from graph.ingest.links import repository_parts
+from graph.ingest.links import hostname_and_path, repository_parts
 from graph.ingest.normalise import Normalised
 from graph.model.records import Change, Link, Note, Paper
 from graph.model.subjects import edition
@@ -62,7 +61,7 @@ def _repository_row(url: str) -> tuple[str, str, str, str]:
 
 
 def _link_row(link: Link) -> tuple[str, str, str]:
-    return link.url, link.kind, urlsplit(link.url).hostname or ""
+    return link.url, link.kind, hostname_and_path(link.url)[0]
 
 
 # A note of the quality table without its record's file and line (graph.tables.schema.QUALITY).
