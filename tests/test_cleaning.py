@@ -5,9 +5,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.ingest.cleaning import _drop, _drop_plain, _plain, clean_token
+from graph.ingest.cleaning import (
+    _DEGREE_FIRST_WORDS,
+    _DEGREES,
+    _INITIAL_LIKE_DEGREES,
+    _drop,
+    _drop_plain,
+    _plain,
+    clean_token,
+)
 from graph.ingest.kinds import author_kind
-from graph.ingest.names import author_key, clean_authors
+from graph.ingest.names import _KEPT, _clean_tokens, _kept_list, author_key, clean_authors
+from graph.ingest.text import clean
 
 # Real names from the dev corpus (file cited where the shape is rare) that no rule may change:
 # particles, apostrophes, hyphens, one-letter surnames, diacritics, mononyms, all-caps
@@ -186,3 +195,32 @@ def test_property_the_plain_fast_path_drops_what_the_full_check_drops(token, aft
     changes = []
     dropped = _drop(token, after_name, changes, token)
     assert _drop_plain(token, after_name) == (changes[0] if dropped else None)
+
+
+# Tokens of Authors lists that the list-wise check (names._kept_list) must send to the rules:
+# everything above, suffixes, rule words as first, middle or last word, and plain names.
+_PLAIN_TOKEN = st.lists(_PLAIN_PIECES, min_size=1, max_size=3).map(" ".join)
+_LIST_TOKENS = st.one_of(
+    _PLAIN_TOKEN, _PLAIN_TOKEN, _PLAIN_TOKEN, _PLAIN_TOKEN, _PLAIN_TOKEN, _PLAIN_TOKEN,
+    st.sampled_from(["Jr.", "III", "Jane Doe Jr", "Dr. Jane Doe", "Jane and John", "Jane Doe PhD", "the ADNI",
+                     "Al Smith", "Anna Al Sayed", "Jane Doe1", "J.P. Doe", "Jane  Doe", "Hal Daumé III",
+                     "Md. Abir", "Jane O’Brien", "Jane Doe.", "ETC", "Others", "Fritz Haber", "D'Souza"]),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(_LIST_TOKENS, min_size=1, max_size=6), st.sampled_from([", ", ",", " , "]))
+def test_property_a_list_checked_whole_is_what_the_rules_leave_of_it(tokens, comma):
+    text = clean(comma.join(tokens))
+    _KEPT.clear()
+    for _ in range(2):  # checked, then known to _KEPT
+        kept = _kept_list(text)
+        assert kept is None or (kept, ()) == _clean_tokens(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from((_DEGREES + "|" + _INITIAL_LIKE_DEGREES).split("|")).flatmap(
+    lambda degree: st.from_regex(degree, fullmatch=True)))
+def test_every_degree_starts_with_a_word_that_all_kept_looks_for(degree):
+    assert degree.casefold().replace(".", " ").split()[0] in _DEGREE_FIRST_WORDS

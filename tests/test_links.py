@@ -5,12 +5,26 @@ record each comes from is in the comment beside it.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pyoxigraph
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.ingest.links import LINK_KINDS, canonical_repository, extract, extract_noted, repository_parts
+from graph.ingest.links import (
+    LINK_KINDS,
+    _extract,
+    _lower,
+    _plain_text,
+    _split,
+    _urlsplit,
+    canonical_repository,
+    extract,
+    extract_noted,
+    hostname_and_path,
+    repository_parts,
+)
 from graph.model.records import Link
 
 
@@ -439,6 +453,36 @@ def test_canonical_repository_is_idempotent_and_never_raises(text: str) -> None:
         assert canonical_repository(repository) == repository
     result = canonical_repository(text)
     assert result is None or result.startswith("https://")
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+def test_a_text_the_quick_check_passes_has_nothing_to_find(text: str) -> None:
+    lowered = _lower(text)
+    assert not _plain_text(text, lowered) or _extract(text, lowered) == (((), (), ()), ())
+
+
+_URL_PIECES = st.sampled_from(["a", "Z", "0", "-", ".", "/", "?", "#", "%", ":", "@", "[", "]", "\t", "\n", " ",
+                               "é", "com", "github.com", "x.org", "//", "\x00"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:/", "ftp://"]),
+       st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_the_quick_url_split_is_urlsplits(scheme: str, rest: str) -> None:
+    assert _split(scheme + rest) == _urlsplit(scheme + rest)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", "http:/", "ftp://"]),
+       st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_the_quick_hostname_and_path_are_urlsplits(scheme: str, rest: str) -> None:
+    try:
+        parts = urlsplit(scheme + rest)
+        expected = parts.hostname or "", parts.path
+    except ValueError:
+        return
+    assert hostname_and_path(scheme + rest) == expected
 
 
 # Repaired and newly recognised repositories: real-looking text, as abstracts and comments

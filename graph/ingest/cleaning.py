@@ -43,7 +43,7 @@ import unicodedata
 
 from pylatexenc.latex2text import LatexNodes2Text
 
-from graph.ingest.kinds import is_affiliation, is_organisation
+from graph.ingest.kinds import any_affiliation, is_affiliation, is_organisation
 from graph.model.records import Change
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
@@ -80,15 +80,32 @@ _ABBREVIATIONS = frozenset({"jr", "sr", "jnr", "snr", "mohd", "muh", "moh", "st"
 _WORD_PERIOD = re.compile(r"\b([^\W\d_]{3,})\.(?= |$)")
 _PERIOD_BETWEEN = re.compile(r"(?<=[^\W\d_]{3})\. (?=\w)")
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def _plain_name(letter: str, joiners: str) -> str:
+    word = rf"{letter}+(?:[{joiners}]{letter}+)*"
+    initial = rf"{letter}{{1,2}}\.(?:-{letter}{{1,2}}\.)?"
+    return rf"(?:{word}|{initial})(?: (?:{word}|{initial}))*"
+
+
 # Most names are plain: words of letters (inner hyphens and apostrophes) and initials or short
 # abbreviations with a period. Such a name skips every rule but the drop and kind checks,
 # unless its first or last word is one a rule looks for.
-_WORD = r"[^\W\d_]+(?:[-'’][^\W\d_]+)*"
-_INITIAL = r"[^\W\d_]{1,2}\.(?:-[^\W\d_]{1,2}\.)?"
-_PLAIN = re.compile(rf"(?:{_WORD}|{_INITIAL})(?: (?:{_WORD}|{_INITIAL}))*")
+_PLAIN = re.compile(_plain_name(r"[^\W\d_]", "-'’"))
+# Plain tokens parted by ", "; on ASCII text, letters are [A-Za-z], which the engine tests
+# twice as fast as the class of Unicode letters.
+_PLAIN_LIST = re.compile(rf"{_PLAIN.pattern}(?:, {_PLAIN.pattern})*")
+_ASCII_PLAIN = _plain_name("[A-Za-z]", "-'")
+_PLAIN_LIST_ASCII = re.compile(rf"{_ASCII_PLAIN}(?:, {_ASCII_PLAIN})*")
 _RULE_WORDS = frozenset({"and", "adn", "ans", "dr", "prof", "professor", "mr", "mrs", "ms", "assoc",
                          "associate", "asst", "assistant", "phd", "dphil", "msc", "bsc", "mbbs", "mph",
                          "frcr", "frcs", "meng", "others", "the", "al", "etc"})
+# What all_kept looks for among all words: the rule words, and "etal", the et al. a plain token can be.
+_LIST_STOP_WORDS = _RULE_WORDS | {"etal"}
+# The first word of every degree above, as all_kept reads words: a list that has none holds no
+# token that is only degrees.
+_DEGREE_FIRST_WORDS = frozenset({"ph", "phd", "dphil", "m", "msc", "b", "bsc", "mbbs", "mph", "frcr", "frcs",
+                                 "meng", "md", "ms"})
 
 Changes = list[Change]
 
@@ -133,6 +150,21 @@ def _plain(token: str) -> bool:
     first, _, rest = token.partition(" ")
     last = rest.rpartition(" ")[2] or first
     return first.rstrip(".").casefold() not in _RULE_WORDS and last.rstrip(".").casefold() not in _RULE_WORDS
+
+
+def all_kept(text: str, tokens: list[str]) -> bool:
+    """True if clean_token keeps each of `tokens`, `text` parted at ", ", as it is, whatever
+    token comes before it: the checks of _plain and _drop_plain, each run once on the whole
+    value (a word that is a rule word anywhere, not only first or last, says False)."""
+    if not (_PLAIN_LIST_ASCII if text.isascii() else _PLAIN_LIST).fullmatch(text):
+        return False
+    folded = text.casefold()  # casefold makes no comma, space or period: folds token by token
+    words = folded.replace(".", " ").replace(",", " ").split()
+    if not _LIST_STOP_WORDS.isdisjoint(words):
+        return False
+    if not _DEGREE_FIRST_WORDS.isdisjoint(words) and any(map(only_degrees, tokens)):
+        return False
+    return not any_affiliation(text, tokens, folded.split(", "))
 
 
 def _fire(rule: str, before: str, after: str, changes: Changes) -> str:
@@ -187,7 +219,7 @@ def _drop(name: str, after_name: bool, changes: Changes, token: str) -> bool:
         if name:
             changes.append(Change("rejected", "punctuation only", token, ""))
         return True
-    if _DEGREES_ONLY.match(name) and (after_name or _SURE_DEGREE.search(name)):
+    if only_degrees(name) and (after_name or _SURE_DEGREE.search(name)):
         changes.append(Change("rejected", "dotted degree", token, ""))
         return True
     if is_affiliation(name):
@@ -201,11 +233,18 @@ def _drop_plain(token: str, after_name: bool) -> Change | None:
     token can fail: it has a letter, and "etal" is its only spelling of et al."""
     if len(token) == 4 and _ET_AL.fullmatch(token):
         return Change("rejected", "et al.", token, "")
-    if token[0] in _DEGREE_INITIALS and _DEGREES_ONLY.match(token) and (after_name or _SURE_DEGREE.search(token)):
+    if only_degrees(token) and (after_name or _SURE_DEGREE.search(token)):
         return Change("rejected", "dotted degree", token, "")
     if is_affiliation(token):
         return Change("rejected", "affiliation fragment", token, "")
     return None
+
+
+def only_degrees(name: str) -> bool:
+    """True if `name` is nothing but degrees (``M. D., Ph. D.``): dropped after a full name
+    (the only rule that looks at the token before), and after any name if a degree in it cannot
+    be initials."""
+    return name[:1] in _DEGREE_INITIALS and _DEGREES_ONLY.match(name) is not None
 
 
 def _split_and(name: str, changes: Changes) -> list[str]:

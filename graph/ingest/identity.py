@@ -82,8 +82,14 @@ def may_recut(names: Sequence[str]) -> bool:
         spaces = name.count(" ")
         if spaces == 0 or spaces + 1 >= _MIN_JOINED_WORDS:
             return True
-    # A newline is in neither class of _CASE_PAIR: no pair spans two names.
-    return _CASE_PAIR.search("\n".join(names)) is not None
+    # A newline is in neither class of _CASE_PAIR: no pair spans two names. In a title-cased
+    # list (most: no capital after a letter) a pair can only start at "÷", the one character in
+    # _CASE_PAIR's first class that is no letter; istitle is one C pass, the search one regex
+    # step per character.
+    joined = "\n".join(names)
+    if joined.istitle() and "÷" not in joined:
+        return False
+    return _CASE_PAIR.search(joined) is not None
 
 
 def _may_recut(name: str) -> bool:

@@ -59,6 +59,16 @@ def is_affiliation(name: str) -> bool:
     return name.casefold() in _places() or _may_be_department(name) and bool(_AFFILIATION.search(name))
 
 
+def any_affiliation(text: str, names: list[str], folded: list[str]) -> bool:
+    """any(map(is_affiliation, names)), `names` being `text` parted at ", " and `folded` their
+    casefold, mostly without a call per name: a department has "Universit", "Hospital" or
+    " of"/" for" in it."""
+    if not _places().isdisjoint(folded):
+        return True
+    return ("Universit" in text or "Hospital" in text or " of" in text or " for" in text) \
+        and any(map(is_affiliation, names))
+
+
 def _may_be_department(name: str) -> bool:
     """False when _AFFILIATION cannot match: no word it looks for starts the name or is in it."""
     return name[:1] in _AFFILIATION_INITIALS or "Universit" in name or "Hospital" in name

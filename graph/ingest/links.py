@@ -99,6 +99,9 @@ _HYPHEN_GAP_RE = re.compile(rf" (?=[a-z0-9]+-[a-z0-9])[^{_STOP}]+")
 _SPACE_RE = re.compile(r"[ \t]+")
 _TRAILING = ".,;:!?'*$"
 
+# Most URLs: scheme and host in lower case, no user, port, query or fragment, nothing urlsplit
+# removes ("\t\r\n").
+_PLAIN_URL_RE = re.compile(r"(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)+)(/[^?#\t\r\n]*)?")
 _HOST_RE = re.compile(r"(?:[\w-]+\.)+[^\W\d_]{2,63}|\d{1,3}(?:\.\d{1,3}){3}")
 _NAME_RE = re.compile(r"[A-Za-z0-9_.-]+")
 # Not legal in an IRI path, query or fragment (RFC 3987): ASCII controls, space,
@@ -210,8 +213,13 @@ def extract(text: str) -> Extracted:
 
 def extract_noted(text: str) -> tuple[Extracted, tuple[Change, ...]]:
     """`extract(text)`, and a Change for every URL repaired or dropped as malformed."""
-    changes: list[Change] = []
     lowered = _lower(text)
+    return (_NOTHING, ()) if _plain_text(text, lowered) else _extract(text, lowered)
+
+
+def _extract(text: str, lowered: str) -> tuple[Extracted, tuple[Change, ...]]:
+    """extract_noted of any text, `lowered` its _lower."""
+    changes: list[Change] = []
     if _needs_repair(lowered):
         text = _repair(text, changes)
         lowered = _lower(text)
@@ -231,6 +239,14 @@ def extract_noted(text: str) -> tuple[Extracted, tuple[Change, ...]]:
             elif target[1] not in links:
                 links[target[1]] = Link(target[1], target[0])
     return (tuple(repositories), tuple(links.values()), _mentions(lowered, has_arxiv)), tuple(changes)
+
+
+def _plain_text(text: str, lowered: str) -> bool:
+    """True for a text that no URL, repair or mention can be in (most texts), in fewer scans
+    than the checks below: without a bare host's ending (".com" ...) there is no "github.co/",
+    and without "ttp" no "http"."""
+    return not (_BARE_HINT_RE.search(lowered) or "ttp" in lowered or "www." in lowered or "arxiv" in lowered
+                or "/" in text and _OLD_NUMBER_RE.search(text))
 
 
 def _needs_repair(lowered: str) -> bool:
@@ -273,15 +289,23 @@ def _around(text: str, start: int) -> str:
 def repository_parts(url: str) -> tuple[str, str, str]:
     """(host, owner, name) of a canonical repository URL; owner and name are "" where the link
     does not say them (git.io short links; anonymous.4open.science has a name only)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    path = parts.path.strip("/")
+    host, path = hostname_and_path(url)
+    path = path.strip("/")
     if host in _SHORT_LINK_HOSTS:
         return host, "", ""
     if host == _ANONYMOUS_HOST:
         return host, "", path.removeprefix("r/")
     owner, _, name = path.partition("/")
     return host, owner, name
+
+
+def hostname_and_path(url: str) -> tuple[str, str]:
+    """urlsplit(url)'s hostname ("" for none) and path, read off a regex for most URLs."""
+    plain = _PLAIN_URL_RE.fullmatch(url)
+    if plain is not None:
+        return plain[2], plain[3] or ""
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.path
 
 
 def canonical_repository(url: str) -> str | None:
@@ -435,6 +459,15 @@ def _split(url: str) -> tuple[SplitResult, str] | None:
 
     None when the scheme is not http(s), or the host is implausible, or the port is bad.
     """
+    plain = _PLAIN_URL_RE.fullmatch(url)
+    if plain is None:
+        return _urlsplit(url)
+    host = plain[2]  # what urlsplit makes of such a URL, read off the match
+    return (SplitResult(plain[1], host, plain[3] or "", "", ""), host) if _HOST_RE.fullmatch(host) else None
+
+
+def _urlsplit(url: str) -> tuple[SplitResult, str] | None:
+    """_split of any URL."""
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import NamedTuple
 
 from graph.ingest import links
 from graph.ingest.classes import parse_categories
 from graph.ingest.names import author_key, clean_authors
 from graph.ingest.text import clean
-from graph.model.records import Change, Note, Notice, Paper, RawRecord, Record, Rejected
+from graph.model.records import Change, Link, Note, Notice, Paper, RawRecord, Record, Rejected
 
-__all__ = ["Invalid", "normalise", "parse_arxiv_id", "parse_categories", "parse_dois", "parse_timestamp"]
+__all__ = ["Invalid", "Normalised", "as_record", "normalise", "normalise_flat", "parse_arxiv_id",
+           "parse_categories", "parse_dois", "parse_timestamp"]
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?/\d{7}"
@@ -18,6 +20,7 @@ _ARXIV_ID = re.compile(
     rf"^(?:https?://(?:www\.|export\.)?arxiv\.org/abs/)?(?:arXiv:)?({_NEW_ID}|{_OLD_ID})(?:v(\d+))?$",
     re.IGNORECASE,
 )
+_DIGEST_ID = re.compile(rf"http://arxiv\.org/abs/({_NEW_ID})v(\d+)")
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?$")
 REQUIRED = ("Arxiv ID", "Published", "Authors")
@@ -26,23 +29,73 @@ REQUIRED = ("Arxiv ID", "Published", "Authors")
 # not empty: a file cut anywhere before the abstract's end loses it (parse rejects a last record
 # cut inside it), so a cut record never wins a merge over a complete copy from another file.
 LAST_FIELD = "Summary"
+_NEEDED = (*REQUIRED, LAST_FIELD)
 
 
 class Invalid(ValueError):
     """A record field that cannot be interpreted; the record is rejected."""
 
 
+class Normalised(NamedTuple):
+    """One record's values, flat, in the staging table's order: what `normalise` makes a Record
+    of, and what the ingest workers stage column by column. A tuple is built and transposed
+    at C speed; a frozen Paper and Record, set field by field, cost several microseconds a
+    record."""
+
+    file: str
+    line: int
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    comment: str | None
+    journal_ref: str | None
+    dois: tuple[str, ...]
+    primary_category: str | None
+    published: str
+    updated: str
+    authors: tuple[str, ...]  # author keys, in order
+    author_names: tuple[str, ...]  # display spellings, in order
+    categories: tuple[str, ...]
+    subject_classes: tuple[str, ...]
+    repositories: tuple[str, ...]
+    links: tuple[Link, ...]
+    mentions: tuple[str, ...]
+    notices: tuple[Notice, ...]
+    notes: tuple[Note, ...]
+
+
 def normalise(raw: RawRecord) -> Record | Rejected:
+    flat = normalise_flat(raw)
+    return flat if isinstance(flat, Rejected) else as_record(flat)
+
+
+def normalise_flat(raw: RawRecord) -> Normalised | Rejected:
+    """`normalise` without the Record: its values, flat."""
     try:
         return _record(raw)
     except Invalid as exc:
         return Rejected(raw.file, raw.line, str(exc))
 
 
-def _record(raw: RawRecord) -> Record:
+def as_record(n: Normalised) -> Record:
+    """The Record of one record's normalised values: the paper as this record alone describes it."""
+    where = f"{n.file}:{n.line}"
+    paper = Paper(
+        arxiv_id=n.arxiv_id, version=n.version, versions=(n.version,), title=n.title, dois=n.dois,
+        primary_category=n.primary_category, categories=n.categories, subject_classes=n.subject_classes,
+        published=n.published, updated=n.updated, authors=n.authors, comment=n.comment,
+        journal_ref=n.journal_ref, abstract=n.abstract, repositories=n.repositories, links=n.links,
+        mentions=n.mentions, sources=(where,), source=where, author_names=n.author_names,
+    )
+    return Record(paper, n.author_names, n.notices, n.notes)
+
+
+def _record(raw: RawRecord) -> Normalised:
     f = raw.fields
-    missing = [name for name in (*REQUIRED, LAST_FIELD) if not _value(f.get(name))]
-    if missing or not raw.title:
+    needed = list(map(f.get, _NEEDED))  # each one present, not "None" and not blank: _value in C calls
+    if None in needed or "None" in needed or not all(map(str.strip, needed)) or not raw.title:  # type: ignore[arg-type]
+        missing = [name for name in _NEEDED if not _value(f.get(name))]
         what = ", ".join(missing) if missing else "title"
         raise Invalid(f"truncated record: no {what}")
     arxiv_id, version = parse_arxiv_id(f["Arxiv ID"])
@@ -60,23 +113,15 @@ def _record(raw: RawRecord) -> Record:
     if raw.controls:
         notices.append(Notice(raw.file, raw.line, f"removed {raw.controls:,} control "
                                                   f"character{'s' * (raw.controls > 1)} (NUL, ESC, ...)"))
-    where = f"{raw.file}:{raw.line}"
-    paper = Paper(
-        arxiv_id=arxiv_id, version=version, versions=(version,), title=clean(raw.title),
-        dois=parse_dois(f.get("DOI")), primary_category=primary, categories=categories,
-        subject_classes=subjects, published=published, updated=updated,
-        authors=tuple(map(author_key, names)), comment=comment, journal_ref=_text(f.get("Journal")),
-        abstract=abstract, repositories=repos, links=found, mentions=mentions,
-        sources=(where,), source=where, author_names=names,
-    )
-    return Record(paper, names, tuple(notices),
-                  _notes(raw, ("Authors", name_changes), ("Categories", class_changes),
-                         ("Summary/Comment", link_changes)))
+    return Normalised(
+        raw.file, raw.line, arxiv_id, version, clean(raw.title), abstract, comment, _text(f.get("Journal")),
+        parse_dois(f.get("DOI")), primary, published, updated, tuple(map(author_key, names)), names,
+        categories, subjects, repos, found, mentions, tuple(notices),
+        _notes(raw, ("Authors", name_changes), ("Categories", class_changes), ("Summary/Comment", link_changes))
+        if name_changes or class_changes or link_changes else ())  # most records: nothing was cleaned
 
 
 def _notes(raw: RawRecord, *fields: tuple[str, tuple[Change, ...]]) -> tuple[Note, ...]:
-    if not any(changes for _, changes in fields):  # most records: nothing was cleaned
-        return ()
     return tuple(Note.of(raw.file, raw.line, field, c) for field, changes in fields for c in changes)
 
 
@@ -102,6 +147,9 @@ def _text(v: str | None) -> str | None:
 
 def parse_arxiv_id(value: str) -> tuple[str, int]:
     """`http://arxiv.org/abs/2105.14656v2` -> ("2105.14656", 2); old IDs drop their subject class."""
+    m = _DIGEST_ID.fullmatch(value)  # as every digest writes it: a case-sensitive, simpler pattern
+    if m is not None:
+        return m[1], int(m[2])
     m = _ARXIV_ID.match(value.strip())
     if not m:
         raise Invalid(f"malformed Arxiv ID {value[:80]!r}")

@@ -51,6 +51,7 @@ def _score(text: str) -> tuple[int, int]:
 
 # With " ", the ASCII characters that str.split() splits on.
 _ASCII_BREAKS = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_SHORT = 200  # characters: below, one isprintable() beats the substring tests (names, titles)
 
 
 def clean(text: str) -> str:
@@ -66,9 +67,9 @@ def _single_spaced(text: str) -> bool:
     """True if every whitespace in `text` is one space (what " ".join(text.split()) leaves)."""
     if "  " in text:
         return False
-    if not text.isascii():  # isprintable() is False for every whitespace but " "
+    if len(text) < _SHORT or not text.isascii():  # isprintable() is False for every whitespace but " "
         return text.isprintable()
-    for char in _ASCII_BREAKS:  # a few substring tests beat one isprintable() on ASCII
+    for char in _ASCII_BREAKS:  # on long ASCII text, a few substring tests beat one isprintable()
         if char in text:
             return False
     return True

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 
 from graph.children import die_with_parent
 from graph.gcpause import paused_gc
+from graph.ingest.normalise import Normalised
 from graph.ingest.parse import Input, Source, expand_inputs, read_digest
-from graph.ingest.pipeline import FileRead, read_file
+from graph.ingest.pipeline import FileRead, read_flat
 from graph.model.records import Notice, Rejected
 from graph.tables import state
 from graph.tables.facts import FileFacts, Staged, assemble, trusted_mtime
@@ -126,7 +127,7 @@ def _tasks(sources: list[tuple[int, Source]]) -> list[_Task]:
 def _size(source: Source) -> int:
     try:
         return os.stat(source.path).st_size
-    except OSError:  # stdin, or gone: read_file reports it
+    except OSError:  # stdin, or gone: read_flat reports it
         return 0
 
 
@@ -159,7 +160,7 @@ def _batches(folder: str, task: _Task, done: list[_Done]) -> Iterator[pa.RecordB
     gave besides records goes into `done`."""
     for chunk in _chunks(task.files):
         with paused_gc():
-            reads = [(place, source, _stat(source, folder), read_file(source)) for place, source in chunk]
+            reads = [(place, source, _stat(source, folder), read_flat(source)) for place, source in chunk]
             records = [(place, r) for place, _, _, read in reads for r in read.records]
             batch = record_batch(records) if records else None
         done.append(_Done(
@@ -192,10 +193,10 @@ def _stat(source: Source, folder: str) -> os.stat_result | None:
     try:
         return os.stat(source.path)
     except OSError:
-        return None  # read_file says why
+        return None  # read_flat says why
 
 
-def _facts(place: int, source: Source, st: os.stat_result | None, read: FileRead) -> FileFacts:
+def _facts(place: int, source: Source, st: os.stat_result | None, read: FileRead[Normalised]) -> FileFacts:
     assert read.source is not None
     return FileFacts(place, read.source, "-" if st is None else os.path.abspath(source.path),
                      trusted_mtime(st), st.st_size if st else -1, read.rejected, read.notices,

@@ -14,20 +14,22 @@ once every record is staged, and the quality table is every record's notes and f
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter
-from typing import Any
-from urllib.parse import urlsplit
+from itertools import accumulate, chain, repeat
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.ingest.identity import list_flags, may_recut
-from graph.ingest.links import repository_parts
-from graph.model.records import Change, Note, Paper, Record
+from graph.ingest.links import hostname_and_path, repository_parts
+from graph.ingest.normalise import Normalised
+from graph.model.records import Change, Link, Note, Paper
 from graph.model.subjects import edition
 from graph.tables import schema as s
 
+T = TypeVar("T")
 _PARENT = {"arxiv_id", "position"}
 _DERIVED = {"versions", "source", "sources"}  # merged over a paper's records by the engine
 _TEXT_TIMES = ("published", "updated")
@@ -43,8 +45,8 @@ CHILDREN: dict[str, Callable[[Paper], Iterable[tuple[Any, ...]]]] = {
     "authorships": lambda p: zip(p.authors, p.author_names or p.authors),
     "categories": lambda p: ((c, c == p.primary_category) for c in p.categories),
     "subject_classes": lambda p: map(_subject_class, p.subject_classes),
-    "repositories": lambda p: ((url, *repository_parts(url)) for url in p.repositories),
-    "links": lambda p: ((link.url, link.kind, urlsplit(link.url).hostname or "") for link in p.links),
+    "repositories": lambda p: map(_repository_row, p.repositories),
+    "links": lambda p: map(_link_row, p.links),
     "mentions": lambda p: ((m,) for m in p.mentions),
 }
 
@@ -52,6 +54,14 @@ CHILDREN: dict[str, Callable[[Paper], Iterable[tuple[Any, ...]]]] = {
 def _subject_class(subject: str) -> tuple[str, str, str | None]:
     scheme, code = subject.split(":", 1)
     return scheme, code, edition(scheme, code)
+
+
+def _repository_row(url: str) -> tuple[str, str, str, str]:
+    return (url, *repository_parts(url))
+
+
+def _link_row(link: Link) -> tuple[str, str, str]:
+    return link.url, link.kind, hostname_and_path(link.url)[0]
 
 
 # A note of the quality table without its record's file and line (graph.tables.schema.QUALITY).
@@ -76,24 +86,33 @@ _FROM_PAPER = [f.name for f in RECORDS if f.name not in CHILDREN and f.name not 
                and f.name not in _OWN]
 
 
-def record_batch(records: Sequence[tuple[int, Record]]) -> pa.RecordBatch:
-    """The staging rows of `records`, each given with its file's place in the input order."""
-    papers = [r.paper for _, r in records]
-    where = [p.source.rpartition(":") for p in papers]
-    columns: dict[str, Any] = {
-        "input": [place for place, _ in records], "file": [file for file, _, _ in where],
-        "line": [int(line) for _, _, line in where], "updated_text": [p.updated for p in papers]}
-    columns.update({name: list(map(attrgetter(name), papers)) for name in _FROM_PAPER})
+def record_batch(records: Sequence[tuple[int, Normalised]]) -> pa.RecordBatch:
+    """The staging rows of `records`, each given with its file's place in the input order.
+
+    Column by column: the records are transposed at C speed, and each child table's rows are
+    its lists chained (what CHILDREN reads off one paper), so the Python work per record is
+    only list_flags and may_recut of its author list.
+    """
+    places, flat = zip(*records)
+    record = dict(zip(Normalised._fields, zip(*flat)))
+    columns: dict[str, Any] = {"input": places, "file": record["file"], "line": record["line"],
+                               "updated_text": record["updated"]}
+    columns.update({name: record[name] for name in _FROM_PAPER})
     arrays = {name: pa.array(values, RECORDS.field(name).type) for name, values in columns.items()}
     # Arrow parses the xsd:dateTime text (any offset) to UTC in C, a datetime per record less.
-    arrays.update({name: pc.cast(pa.array(list(map(attrgetter(name), papers)), pa.string()), s.TIMESTAMP)
-                   for name in _TEXT_TIMES})
-    arrays.update({name: _children(RECORDS.field(name).type, map(rows, papers))
-                   for name, rows in CHILDREN.items()})
-    names = [r.author_names for _, r in records]
-    arrays["notes"] = _children(RECORDS.field("notes").type, (map(_note_row, r.notes) for _, r in records))
-    arrays["flags"] = _children(RECORDS.field("flags").type,
-                                (map(flag_row, list_flags(n, p.authors)) for n, p in zip(names, papers)))
+    arrays.update({name: pc.cast(pa.array(record[name], pa.string()), s.TIMESTAMP) for name in _TEXT_TIMES})
+    keys, names, categories = record["authors"], record["author_names"], record["categories"]
+    flat_categories = _chained(categories)
+    primaries = chain.from_iterable(map(repeat, record["primary_category"], map(len, categories)))
+    arrays["authorships"] = _nested("authorships", keys, [_chained(keys), _chained(names)])
+    arrays["categories"] = _nested("categories", categories,
+                                   [flat_categories, list(map(operator.eq, flat_categories, primaries))])
+    arrays["subject_classes"] = _unnested("subject_classes", record["subject_classes"], _subject_class)
+    arrays["repositories"] = _unnested("repositories", record["repositories"], _repository_row)
+    arrays["links"] = _unnested("links", record["links"], _link_row)
+    arrays["mentions"] = _nested("mentions", record["mentions"], [_chained(record["mentions"])])
+    arrays["notes"] = _unnested("notes", record["notes"], _note_row)
+    arrays["flags"] = _unnested("flags", list(map(list_flags, names, keys)), flag_row)
     arrays["recut"] = pa.array(list(map(may_recut, names)), pa.bool_())
     return pa.RecordBatch.from_arrays([arrays[f.name] for f in RECORDS], schema=RECORDS)
 
@@ -107,16 +126,24 @@ def flag_row(change: Change) -> tuple[str, str, str, str, str]:
     return AUTHORS_FIELD, change.action, change.rule, change.original, change.result
 
 
-def _children(list_type: pa.ListType, per_paper: Iterable[Iterable[tuple[Any, ...]]]) -> pa.Array:
-    """A list<struct> column from each paper's rows, built column-wise (no dict per row)."""
+def _chained(lists: Sequence[Sequence[T]]) -> list[T]:
+    return list(chain.from_iterable(lists))
+
+
+def _unnested(name: str, lists: Sequence[Sequence[T]], row: Callable[[T], tuple[Any, ...]]) -> pa.Array:
+    """The list<struct> column `name` of the records' `lists`: `row` of each item, in order."""
+    rows = list(map(row, _chained(lists)))
+    width = RECORDS.field(name).type.value_type.num_fields
+    return _nested(name, lists, list(zip(*rows)) if rows else [()] * width)
+
+
+def _nested(name: str, lists: Sequence[Sequence[Any]], columns: Sequence[Sequence[Any]]) -> pa.Array:
+    """The list<struct> column `name`: `columns` (one per struct field) of all the records'
+    items, cut into one list per record as `lists` are."""
+    list_type = RECORDS.field(name).type
     struct = list_type.value_type
-    rows: list[tuple[Any, ...]] = []
-    offsets = [0]
-    for paper_rows in per_paper:
-        rows.extend(paper_rows)
-        offsets.append(len(rows))
-    columns = list(zip(*rows)) if rows else [()] * struct.num_fields
     values = pa.StructArray.from_arrays(
         [pa.array(column, struct.field(i).type) for i, column in enumerate(columns)],
         fields=list(struct))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=list_type)
+    offsets = pa.array([0, *accumulate(map(len, lists))], pa.int32())
+    return pa.ListArray.from_arrays(offsets, values, type=list_type)
