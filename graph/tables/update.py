@@ -238,41 +238,52 @@ def _splice(con: duckdb.DuckDBPyConnection, found: Staged, base: Path, out: Path
     touched = con.sql("SELECT arxiv_id FROM gone UNION SELECT arxiv_id FROM fresh ORDER BY ALL").to_arrow_table()
     con.register("touched", touched)
     subset, aside = out / ".subset", out / ".papers"
-    # The papers and authorships tables are most of the bytes to write again: they are written
-    # beside the rest (Arrow, DuckDB and the Parquet writer leave the GIL), the papers from the
-    # start, their row groups encoded on two threads.
-    with ThreadPoolExecutor(2) as background, ThreadPoolExecutor(2) as encoders:
-        try:
+    try:
+        # The papers and authorships tables are most of the bytes to write again: they are
+        # written beside the rest (Arrow, DuckDB and the Parquet writer leave the GIL), the
+        # papers from the start, their row groups encoded on two threads.
+        with ThreadPoolExecutor(2) as background, ThreadPoolExecutor(2) as encoders:
             spliced = background.submit(_splice_papers, base, out, touched.column(0), aside, encoders)
-            with steps("corpus-wide name rules"):
-                known, known_written = _known(con, base, out, encoders)
-                papers = _affected_papers(con, base)
-            ids = pa.array(sorted(papers), pa.string())
-            con.register("affected", pa.table({"arxiv_id": ids}))
-            with steps(f"merging the {len(papers):,} affected papers"):
-                subset.mkdir()
-                _merge_subset(con, out, subset, jobs, known)
-                crash_point("update:merged")
-                authorships = background.submit(_splice_child, "authorships", base, subset, out, ids)
-                for name in (n for n in CHILDREN if n != "authorships"):
-                    _splice_child(name, base, subset, out, ids)
-                _splice_recut_state(base, subset, out, ids)
-                _splice_quality(con, base, subset, out)
-                authorships.result()
-                keys, authors = _splice_authors(con, base, subset, out)
-                withdrawn, written = spliced.result()
-                tables_done(papers, keys)
-                groups = build.write_variants(out, steps)
-                known_written.result()
-        finally:
-            for folder in (subset, aside):
-                shutil.rmtree(folder, ignore_errors=True)
+            papers, keys, authors = _splice_rest(con, base, out, subset, jobs=jobs, steps=steps,
+                                                 background=background, pool=encoders)
+            withdrawn, written = spliced.result()
+            tables_done(papers, keys)
+            groups = build.write_variants(out, steps)
+    finally:
+        for folder in (subset, aside):
+            shutil.rmtree(folder, ignore_errors=True)
     summary = build.finish_kg(found, out, groups)
     # The affected papers that gained or lost no record kept their rows: they count as
     # updated, as every affected paper did before the papers table was spliced apart.
     untouched = papers - set(touched.column(0).to_pylist())
     present = (withdrawn | untouched, written | untouched)
     return Written(summary, _counted("splice", present, authors), papers, keys)
+
+
+def _splice_rest(con: duckdb.DuckDBPyConnection, base: Path, out: Path, subset: Path, *, jobs: int,
+                 steps: Steps, background: Executor, pool: Executor
+                 ) -> tuple[frozenset[str], frozenset[str], tuple[set[str], set[str]]]:
+    """Every table but papers and the per-file ones, and the name rules' state: the affected
+    papers merged in `subset` and spliced in. Returns the affected papers, the authors whose
+    rows may have changed, and which of those had a row before and have one now."""
+    with steps("corpus-wide name rules"):
+        known, known_written = _known(con, base, out, pool)
+        papers = _affected_papers(con, base)
+    ids = pa.array(sorted(papers), pa.string())
+    con.register("affected", pa.table({"arxiv_id": ids}))
+    with steps(f"merging the {len(papers):,} affected papers"):
+        subset.mkdir()
+        _merge_subset(con, out, subset, jobs, known)
+        crash_point("update:merged")
+        authorships = background.submit(_splice_child, "authorships", base, subset, out, ids)
+        for name in (n for n in CHILDREN if n != "authorships"):
+            _splice_child(name, base, subset, out, ids)
+        _splice_recut_state(base, subset, out, ids)
+        _splice_quality(con, base, subset, out)
+        authorships.result()
+        keys, authors = _splice_authors(con, base, subset, out)
+        known_written.result()
+    return papers, keys, authors
 
 
 def _counted(method: str, papers: tuple[set[str], set[str]], authors: tuple[set[str], set[str]]) -> Change:
