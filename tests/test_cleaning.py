@@ -215,3 +215,9 @@ def test_property_a_list_checked_whole_is_what_the_rules_leave_of_it(tokens, com
         kept = _kept_list(text)
         assert kept is None or (kept, ()) == _clean_tokens(text)
 
+
+@pytest.mark.parametrize("field", ['Jane Doe, "', "“", "Jane Doe, \u200b", "\u200b\u00ad"])
+def test_a_token_of_quotes_or_controls_alone_is_dropped_without_a_traceback(field):
+    names, changes = clean_authors(field)
+    assert names == (("Jane Doe",) if field.startswith("Jane") else ())
+    assert changes and all(c.result == "" for c in changes)

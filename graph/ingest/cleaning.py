@@ -195,9 +195,10 @@ def _latex(name: str) -> str:
 def _quotes(name: str, changes: Changes) -> str:
     while len(name) > 2 and _QUOTE_PAIRS.get(name[0]) == name[-1] and name[0] not in name[1:-1]:
         name = _fire("enclosing quotes", name, name[1:-1], changes)
-    if name[:1] in "\"“" and name.count(name[0]) == 1:  # an opening quote never closed
+    # `name and`: a token of a quote or control characters alone is "" by now (it is dropped).
+    if name and name[0] in "\"“" and name.count(name[0]) == 1:  # an opening quote never closed
         name = _fire("enclosing quotes", name, name[1:], changes)
-    if name[-1:] in "\"”" and name.count(name[-1]) == 1:
+    if name and name[-1] in "\"”" and name.count(name[-1]) == 1:
         name = _fire("enclosing quotes", name, name[:-1], changes)
     if _NICKNAME.search(name) and "'and'" not in name:  # "A B 'and' C D" is two people
         name = _fire("nickname", name, _NICKNAME.sub(" ", name), changes)
