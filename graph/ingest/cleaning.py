@@ -102,10 +102,6 @@ _RULE_WORDS = frozenset({"and", "adn", "ans", "dr", "prof", "professor", "mr", "
                          "frcr", "frcs", "meng", "others", "the", "al", "etc"})
 # What all_kept looks for among all words: the rule words, and "etal", the et al. a plain token can be.
 _LIST_STOP_WORDS = _RULE_WORDS | {"etal"}
-# The first word of every degree above, as all_kept reads words: a list that has none holds no
-# token that is only degrees.
-_DEGREE_FIRST_WORDS = frozenset({"ph", "phd", "dphil", "m", "msc", "b", "bsc", "mbbs", "mph", "frcr", "frcs",
-                                 "meng", "md", "ms"})
 
 Changes = list[Change]
 
@@ -162,7 +158,7 @@ def all_kept(text: str, tokens: list[str]) -> bool:
     words = folded.replace(".", " ").replace(",", " ").split()
     if not _LIST_STOP_WORDS.isdisjoint(words):
         return False
-    if not _DEGREE_FIRST_WORDS.isdisjoint(words) and any(map(only_degrees, tokens)):
+    if any(map(only_degrees, tokens)):  # degrees may be glued ("PhDPhD"): no word tells them
         return False
     return not any_affiliation(text, tokens, folded.split(", "))
 
@@ -199,9 +195,10 @@ def _latex(name: str) -> str:
 def _quotes(name: str, changes: Changes) -> str:
     while len(name) > 2 and _QUOTE_PAIRS.get(name[0]) == name[-1] and name[0] not in name[1:-1]:
         name = _fire("enclosing quotes", name, name[1:-1], changes)
-    if name[:1] in "\"“" and name.count(name[0]) == 1:  # an opening quote never closed
+    # `name and`: a token of a quote or control characters alone is "" by now (it is dropped).
+    if name and name[0] in "\"“" and name.count(name[0]) == 1:  # an opening quote never closed
         name = _fire("enclosing quotes", name, name[1:], changes)
-    if name[-1:] in "\"”" and name.count(name[-1]) == 1:
+    if name and name[-1] in "\"”" and name.count(name[-1]) == 1:
         name = _fire("enclosing quotes", name, name[:-1], changes)
     if _NICKNAME.search(name) and "'and'" not in name:  # "A B 'and' C D" is two people
         name = _fire("nickname", name, _NICKNAME.sub(" ", name), changes)

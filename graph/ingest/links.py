@@ -601,6 +601,8 @@ def _mentions(lowered: str, has_arxiv: bool) -> tuple[str, ...]:
             identifier = archive and _old_id(archive[1], match[1])
             if archive and identifier:
                 found.append((archive.start(), identifier))
+    if not found:  # most texts
+        return ()
     found.sort()
     return tuple(dict.fromkeys(identifier for _, identifier in found))
 
