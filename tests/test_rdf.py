@@ -555,6 +555,18 @@ def test_columns_render_the_bytes_of_the_subject_stream(kg, base, request, monke
     assert data.count(b"\n") > 100
 
 
+def test_columns_in_batches_of_any_size_render_the_same(tricky, hostile, monkeypatch):
+    monkeypatch.setattr(columnar, "_BATCH", 2)  # runs of two subjects: the kinds interleave
+    monkeypatch.setattr(columnar, "_BATCH_LINES", 25)  # the paper of 13 authors alone in its batch
+    for kg in (tricky, hostile):
+        assert by_columns(kg, monkeypatch=monkeypatch) == by_subjects(kg)
+
+
+def test_a_kg_of_too_many_authorships_is_rendered_by_the_subject_stream(tricky, monkeypatch):
+    monkeypatch.setattr(columnar, "_MAX_AUTHORSHIPS", 15)  # the tricky KG has 16
+    assert by_columns(tricky, monkeypatch=monkeypatch, fallback=True) == by_subjects(tricky)
+
+
 def test_columns_render_the_sample_as_the_subject_stream(sample_gen, monkeypatch):
     assert by_columns(sample_gen, monkeypatch=monkeypatch) == by_subjects(sample_gen)
 

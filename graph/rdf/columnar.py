@@ -24,6 +24,11 @@ A subject of two kinds would need its pairs merged; that never happens but for t
 kinds (which subjects merges), so when any IRI is shared the whole KG is rendered by
 graph.rdf.subjects instead. The mapping itself stays in graph.rdf.mapping: the literals,
 IRIs and terms here come from its functions, and tests compare the two renderings.
+
+Memory: the columns of every authorship (its signature's and its author's IRIs) are held whole,
+~0.5 GB a million authorships (on the archive-sized KG, 0.85M: 1.0 GB peak RSS, where the
+subject stream needs 0.6 GB); above 4 million the subject stream renders instead. The papers'
+own fields are read a batch at a time.
 """
 from __future__ import annotations
 
@@ -45,6 +50,13 @@ from graph.tables import scan
 
 Progress = streams.Progress
 _BATCH = scan.BATCH_ROWS
+# A batch of papers is cut where its lines would pass this many (a paper may have thousands of
+# authors): each batch's text stays far below Arrow's 2 GB per string array, and memory bounded.
+_BATCH_LINES = 1 << 20
+# Above this many authorships the whole-table columns (signature and author IRIs of every
+# authorship, ~0.5 GB a million) would cost more memory than the time saved is worth: the
+# subject stream renders instead, in flat memory.
+_MAX_AUTHORSHIPS = 4_000_000
 _PROGRESS_EVERY = 50_000
 _NEEDS_ESCAPE = r'[\x00-\x1f"\\]'  # what mapping.quoted escapes (most texts have none)
 _SAFE_ID = r"\A[A-Za-z0-9./-]+\z"  # paper IDs whose IRI is the ID appended (as mapping.paper_iri)
@@ -58,9 +70,9 @@ def ntriples_chunks(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
     """
     kg = Path(kg_dir)
     describe = Describer(base_iri)
-    small = streams._SmallKinds(describe, streams._SmallRows.of(kg))
-    tables = streams._Tables(kg)
-    kinds = _Kinds.of(kg, describe, small, tables)
+    kinds = None
+    if scan.num_rows(kg, "authorships") <= _MAX_AUTHORSHIPS:
+        kinds = _Kinds.of(kg, describe, streams._SmallKinds(describe, streams._SmallRows.of(kg)), streams._Tables(kg))
     if kinds is None:
         yield from _rendered_by_subjects(kg, describe.base, progress)
         return
@@ -364,13 +376,27 @@ class _Papers:
 
     def runs(self) -> Iterator[_Run]:
         low = 0
-        for rows in self._rows():
-            block = _Block(self.iris.slice(low, rows.num_rows))
-            self._fields(block, rows)
-            for predicate, objects in self.objects.items():
-                block.many(predicate, objects, low)
-            yield block.run()
-            low += rows.num_rows
+        for batch in self._rows():
+            for start, end in self._cuts(low, batch.num_rows):
+                block = _Block(self.iris.slice(low + start, end - start))
+                self._fields(block, batch.slice(start, end - start))
+                for predicate, objects in self.objects.items():
+                    block.many(predicate, objects, low + start)
+                yield block.run()
+            low += batch.num_rows
+
+    def _cuts(self, low: int, count: int) -> Iterator[tuple[int, int]]:
+        """The papers low..low+count-1 in slices of at most _BATCH_LINES lines (but one paper)."""
+        lines = np.full(count, 20)  # a paper's own fields: at most 20 lines, but DOIs
+        for objects in self.objects.values():
+            owners, _ = objects.within(low, low + count)
+            lines += np.bincount(owners, minlength=count)
+        ends = np.cumsum(lines)
+        start = 0
+        while start < count:
+            end = max(int(np.searchsorted(ends, ends[start] - lines[start] + _BATCH_LINES, "right")), start + 1)
+            yield start, end
+            start = end
 
     @staticmethod
     def _fields(block: _Block, rows: pa.RecordBatch) -> None:
