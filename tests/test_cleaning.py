@@ -206,7 +206,7 @@ _LIST_TOKENS = st.one_of(
 )
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(_LIST_TOKENS, min_size=1, max_size=6), st.sampled_from([", ", ",", " , "]))
 def test_property_a_list_checked_whole_is_what_the_rules_leave_of_it(tokens, comma):
     text = clean(comma.join(tokens))
