@@ -47,9 +47,10 @@ from graph.analysis.cache import Cache  # noqa: E402
 from graph.analysis.coauthors import Coauthors, open_coauthors, read_tables  # noqa: E402
 from graph.analysis.filters import Filters  # noqa: E402
 from graph.analysis.projection import project_tables  # noqa: E402
+from graph.generations import writing  # noqa: E402
 from graph.model.records import Author, Corpus, Paper  # noqa: E402
-from graph.tables.persist import read_table, save_corpus, save_summary  # noqa: E402
-from graph.tables.summary import summarise  # noqa: E402
+from graph.tables.persist import read_table, save_summary  # noqa: E402
+from tests.reference import save_corpus, summarise  # noqa: E402  (a hand-made corpus is written as the tests write one)
 
 # Papers with 1..50 distinct authors in the cs.CV dev corpus (27,563 papers).
 DEV_TEAM_SIZES = (1126, 3778, 5916, 5768, 4467, 2961, 1567, 822, 419, 257, 128, 92, 64, 28, 22,
@@ -316,8 +317,9 @@ def _product(paper: Any, author: Any, n: int) -> int:
 
 def write_synthetic_kg(out: str, seed: int) -> None:
     corpus = synthetic_corpus(seed)
-    save_corpus(corpus, out)
-    save_summary(summarise(corpus), out)
+    with writing(out) as draft:  # published as a generation, so the commands open it
+        save_corpus(corpus, draft.path)
+        save_summary(summarise(corpus), draft.path)
 
 
 def synthetic_corpus(seed: int, papers: int = SYNTHETIC_PAPERS) -> Corpus:
