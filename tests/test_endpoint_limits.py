@@ -14,7 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +26,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import current, request
 
-from graph.rdf.server import Endpoint, ServerOptions, SparqlServer
+from graph.rdf.server import CANCELLED, Endpoint, Failure, Job, ServerOptions, SparqlServer, WorkerPool, _Worker
 
 COUNT = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -314,3 +316,101 @@ def test_workers_die_with_the_server(sample_kg, sig) -> None:
             assert until(lambda: not any(alive(pid) for pid in workers), timeout=10)
         finally:
             busy.close()
+
+
+# --- closing the pool -----------------------------------------------------------------
+# A worker belongs to one thread at a time: a job's while it runs, a replacement's thread
+# while it starts. Closing the pool must leave each to its owner: a worker stopped twice
+# closed its descriptor twice (EBADF, or worse, a number some new socket had taken).
+
+@pytest.fixture
+def stops(monkeypatch) -> Counter:
+    """How many times each worker was stopped."""
+    counts: Counter = Counter()
+    stop = _Worker.stop
+
+    def counting(worker: _Worker) -> None:
+        counts[worker] += 1
+        stop(worker)
+
+    monkeypatch.setattr(_Worker, "stop", counting)
+    return counts
+
+
+def _open_fds() -> set[tuple[int, str]]:
+    """This process's descriptors and what each is (a socket's or pipe's inode tells them apart)."""
+    fds = set()
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fds.add((int(name), os.readlink(f"/proc/self/fd/{name}")))
+        except OSError:  # the listing's own descriptor, closed by now
+            pass
+    return fds
+
+
+def _each_stopped_once(stops: Counter, pids: set[int]) -> None:
+    assert {w.process.pid for w in stops} == pids
+    assert set(stops.values()) == {1}, [(w.process.pid, n) for w, n in stops.items()]
+    assert all(w.process.returncode is not None and w.conn.closed for w in stops)  # reaped, closed
+
+
+def _endless(pool: WorkerPool, replies: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: replies.append(pool.run(Job(ENDLESS, None, None, None), 600)))
+    thread.start()
+    assert until(lambda: pool.busy() == 1)
+    return thread
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_closing_the_pool_leaves_a_running_job_to_stop_its_worker(sample_gen, stops) -> None:
+    before = _open_fds()
+    pool = WorkerPool(sample_gen, 1, slow=0)
+    pids, replies = set(pool.pids()), []
+    job = _endless(pool, replies)
+    pool.close()
+    job.join(60)
+    assert not job.is_alive() and isinstance(replies[0], Failure)
+    _each_stopped_once(stops, pids)
+    assert _open_fds() - before == set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_closing_the_pool_while_a_worker_is_replaced_stops_the_replacement_once(sample_gen, stops,
+                                                                               monkeypatch) -> None:
+    before = _open_fds()
+    pool = WorkerPool(sample_gen, 1, slow=0)
+    pids, started = set(pool.pids()), []
+    ready = pool._await_ready
+
+    def held_until_closing(process, conn) -> _Worker:  # the replacement is ready when close() begins
+        worker = ready(process, conn)
+        started.append(worker.process.pid)
+        assert until(lambda: pool._closed, timeout=120)
+        return worker
+
+    monkeypatch.setattr(pool, "_await_ready", held_until_closing)
+    reply = pool.run(Job(ENDLESS, None, None, None), 600, cancelled=lambda: True)
+    assert isinstance(reply, Failure) and reply.error == CANCELLED
+    assert until(lambda: started, timeout=120)
+    pool.close()
+    for thread in threading.enumerate():
+        if thread.name == "sparql-respawn":
+            thread.join(60)
+    _each_stopped_once(stops, pids | set(started))
+    assert _open_fds() - before == set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_stopping_the_server_while_queries_run_leaves_no_worker_or_descriptor(sample_kg, stops) -> None:
+    before = _open_fds()
+    with Endpoint(ServerOptions(kg_dir=str(current(sample_kg)), port=0, workers=1, slow_workers=1, quiet=True,
+                                timeout_s=600)) as srv:
+        pids = set(srv.pool.pids())
+        port = srv.server_address[1]
+        clients = [_send_query(port, f"{ENDLESS} # {i}") for i in range(2)]
+        assert until(lambda: srv.pool.busy() == 2)
+    for sock in clients:
+        sock.close()
+    _each_stopped_once(stops, pids)
+    # The handler threads close their sockets once their clients are gone.
+    assert until(lambda: not _open_fds() - before), _open_fds() - before

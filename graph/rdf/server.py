@@ -91,6 +91,7 @@ REQUEST_TIMEOUT_S = 10.0
 SLOW_AFTER_S = 0.5
 POLL_S = 0.2  # how often a waiting request checks that its client is still there
 MAX_BODY_BYTES = 1 << 20
+CLOSE_WAIT_S = 30.0  # how long closing the pool waits for jobs and starting workers to let go
 ENDPOINT_PATHS = ("/sparql", "/query", "/")
 
 # Accept media types per query form; the first is the default.
@@ -258,13 +259,23 @@ def _answer(store, job: Job) -> Answer | Failure:
 
 @dataclass(eq=False)  # identity, so workers can live in a set
 class _Worker:
+    """A worker process and its connection, owned by one thread at a time.
+
+    The owner is the pool while the worker is idle, the job's thread while it runs a query,
+    the starting thread until it is ready. Only the owner may use or stop it: a descriptor
+    closed by one thread while another polls it can be reused by a new socket, and two
+    closes race inside Connection.close (EBADF).
+    """
+
     process: subprocess.Popen
     conn: Connection
 
     def stop(self) -> None:
         self.process.kill()
-        self.process.wait(5)
-        self.conn.close()
+        try:
+            self.process.wait(5)
+        finally:
+            self.conn.close()
 
 
 class WorkerPool:
@@ -273,7 +284,8 @@ class WorkerPool:
     `size` jobs may start at once. A job still running after SLOW_AFTER_S moves to the
     slow lane (up to `slow` jobs), which frees its start slot, so `size + slow` processes
     are kept. Callers pass `cancelled`, polled every POLL_S: when it turns true the job's
-    worker is killed and replaced.
+    worker is killed and replaced. `close` stops the idle workers and waits for the threads
+    that own the others (jobs, replacements being started) to stop theirs.
     """
 
     def __init__(self, kg_dir: str | os.PathLike[str], size: int, *, slow: int | None = None,
@@ -287,6 +299,7 @@ class WorkerPool:
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._running = {"fast": 0, "slow": 0}
+        self._respawning = 0  # replacements being started: each is owned by its thread
         self._closed = False
         self._lifeline_fds: tuple[int, ...] = os.pipe()  # the write end never leaves this process
         # Every worker is started from this one long-lived thread: a worker's death signal
@@ -295,6 +308,7 @@ class WorkerPool:
         self._lifeline = self._lifeline_fds[0]
         try:
             for worker in self._spawn_many(self._size + self._slow_size):
+                self._all.add(worker)
                 self._idle.append(worker)
         except BaseException:
             self.close()
@@ -333,8 +347,6 @@ class WorkerPool:
         if isinstance(hello, Failure):
             worker.stop()
             raise KGNotFound(hello.message)
-        with self._cond:
-            self._all.add(worker)
         return worker
 
     def run(self, job: Job, timeout_s: float, cancelled: Callable[[], bool] = lambda: False) -> Answer | Failure:
@@ -357,6 +369,9 @@ class WorkerPool:
                     break
                 if cancelled():
                     reason = Failure(CANCELLED, "the client closed the connection; the query was stopped")
+                    break
+                if self._closed:  # close() waits for this thread to stop its worker
+                    reason = Failure("QueryError", "the server is shutting down")
                     break
                 if lane == "fast" and now - started >= SLOW_AFTER_S and self._to_slow_lane():
                     lane = "slow"
@@ -390,35 +405,58 @@ class WorkerPool:
 
     def _release(self, worker: _Worker, lane: str, *, keep: bool) -> None:
         with self._cond:
-            self._running[lane] -= 1
             if keep and not self._closed:
-                self._idle.append(worker)
-            else:
-                self._all.discard(worker)
-            self._cond.notify_all()
-        if not keep:
-            worker.stop()
-            threading.Thread(target=self._respawn, name="sparql-respawn", daemon=True).start()
-
-    def _respawn(self) -> None:
-        with self._spawn_lock:  # close() must not close the lifeline while a worker starts
-            if self._closed:
-                return
-            started = self._spawner.submit(self._start).result()
-        try:
-            worker = self._await_ready(*started)
-        except ArxivKGError as exc:  # e.g. the store was deleted: the pool shrinks
-            if not self._closed:
-                sys.stderr.write(f"cannot restart a query worker: {exc}\n")
-            return
-        with self._cond:
-            if self._closed:
-                self._all.discard(worker)
-            else:
+                self._running[lane] -= 1
                 self._idle.append(worker)
                 self._cond.notify_all()
                 return
+        try:
+            worker.stop()
+        finally:
+            # The job's hold on its slot passes to the replacement's thread under one lock,
+            # so close() never sees a moment when neither holds it.
+            with self._cond:
+                self._all.discard(worker)
+                self._running[lane] -= 1
+                respawn = not self._closed
+                self._respawning += respawn
+                self._cond.notify_all()
+            if respawn:
+                threading.Thread(target=self._respawn, name="sparql-respawn", daemon=True).start()
+
+    def _respawn(self) -> None:
+        try:
+            self._adopt(self._replacement())
+        finally:
+            with self._cond:
+                self._respawning -= 1
+                self._cond.notify_all()
+
+    def _adopt(self, worker: _Worker | None) -> None:
+        if worker is None:
+            return
+        with self._cond:
+            if not self._closed:
+                self._all.add(worker)
+                self._idle.append(worker)
+                return
         worker.stop()
+
+    def _replacement(self) -> _Worker | None:
+        with self._spawn_lock:  # close() must not close the lifeline while a worker starts
+            if self._closed:
+                return None
+            try:
+                started = self._spawner.submit(self._start).result()
+            except OSError as exc:  # e.g. out of file descriptors: the pool shrinks
+                sys.stderr.write(f"cannot restart a query worker: {exc}\n")
+                return None
+        try:
+            return self._await_ready(*started)
+        except ArxivKGError as exc:  # e.g. the store was deleted: the pool shrinks
+            if not self._closed:
+                sys.stderr.write(f"cannot restart a query worker: {exc}\n")
+            return None
 
     def _explain(self, reply: Answer | Failure) -> Answer | Failure:
         if isinstance(reply, Failure) and reply.error == TOO_BIG:
@@ -449,16 +487,27 @@ class WorkerPool:
             return sorted(w.process.pid for w in self._all if w.process.pid is not None)
 
     def close(self) -> None:
+        """Stop every worker and return once each is stopped, by the thread that owns it."""
         with self._spawn_lock, self._cond:
             self._closed = True
-            workers, self._all, self._idle = list(self._all), set(), []
+            idle, self._idle = self._idle, []
+            self._all.difference_update(idle)
             self._cond.notify_all()
-        for worker in workers:
-            worker.stop()
-        self._spawner.shutdown(wait=False)
-        fds, self._lifeline_fds = self._lifeline_fds, ()  # never closed twice: numbers get reused
+            # No worker starts from here on, so the lifeline can go: a replacement still
+            # starting exits at once instead of holding close() up for its start-up.
+            fds, self._lifeline_fds = self._lifeline_fds, ()  # never closed twice: numbers get reused
         for fd in fds:
             os.close(fd)
+        for worker in idle:
+            worker.stop()
+        with self._cond:
+            if not self._cond.wait_for(self._let_go, CLOSE_WAIT_S):
+                sys.stderr.write(f"query workers still stopping after {CLOSE_WAIT_S:g} s; "
+                                 "they die with this process\n")
+        self._spawner.shutdown(wait=True)
+
+    def _let_go(self) -> bool:
+        return not self._all and self._respawning == 0 and not any(self._running.values())
 
 
 # --- the answer cache -----------------------------------------------------------------
