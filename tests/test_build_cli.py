@@ -172,3 +172,24 @@ def test_lazy_command_table_matches_the_command_modules():
     assert SHORT_HELP == {c.name: c.get_short_help_str(limit=SHORT_HELP_LIMIT) for c in commands}
     with click.Context(main) as ctx:
         assert all(main.get_command(ctx, name).name == name for name in main.list_commands(ctx))
+
+
+def _killed(folder, task):
+    """An ingest task whose worker is killed (as the kernel's OOM killer does)."""
+    import os
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_worker_fails_the_build_in_one_line_and_keeps_the_kg(runner, tmp_path, monkeypatch):
+    out = tmp_path / "kg"
+    first = runner.invoke(main, ["build", "--out", str(out), "--formats", "none", "--no-store", "-q"])
+    assert first.exit_code == 0, first.output
+    before = (out / "current").resolve()
+    monkeypatch.setattr("graph.tables.ingest._stage_task", _killed)
+    result = runner.invoke(main, ["build", str(DATA), "--out", str(out), "--jobs", "2",
+                                  "--formats", "none", "--no-store"])
+    assert result.exit_code == 1
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("Error")]
+    assert "worker reading the digests died" in line and "Traceback" not in result.output
+    assert (out / "current").resolve() == before and read_summary(out)["papers"] == 214

@@ -19,12 +19,15 @@ import shutil
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graph.children import die_with_parent
+from graph.errors import ArxivKGError
 from graph.gcpause import paused_gc
 from graph.ingest.normalise import Normalised
 from graph.ingest.parse import Input, Source, expand_inputs, read_digest
@@ -131,15 +134,48 @@ def _size(source: Source) -> int:
         return 0
 
 
+class WorkerDied(ArxivKGError):
+    """An ingest worker ended without finishing its task (killed, out of memory)."""
+
+
 @contextlib.contextmanager
 def _mapper(jobs: int) -> Iterator[Callable]:
     if jobs == 1:
         yield map
         return
-    # fork: workers start in milliseconds with the parsers already imported; nothing here
-    # holds a lock or a thread that a forked child could inherit half-taken.
-    with multiprocessing.get_context("fork").Pool(jobs, die_with_parent, (os.getpid(),)) as pool:
-        yield functools.partial(pool.imap_unordered, chunksize=1)
+    # fork: workers start in milliseconds with the parsers already imported; the executor
+    # forks them all before it starts its own thread, so no child inherits a lock half-taken.
+    # Not multiprocessing.Pool: it replaces a worker that dies and waits for the lost task
+    # forever (a build hung when one was killed); the executor fails every task instead.
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
+        yield functools.partial(_unordered, pool)
+    except BaseException:
+        _kill_workers(pool)  # as Pool.terminate did: their tasks' results are not wanted
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _unordered(pool: ProcessPoolExecutor, fn: Callable[[_Task], _Done], tasks: Iterable[_Task]
+               ) -> Iterator[_Done]:
+    futures = [pool.submit(fn, task) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BrokenProcessPool:
+        raise WorkerDied("a worker reading the digests died (killed, or out of memory?); "
+                         "nothing was written: run the command again, with fewer --jobs "
+                         "if memory is short") from None
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # Python 3.14 has ProcessPoolExecutor.kill_workers(); before it, the processes are only
+    # reachable through this attribute.
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.kill()
 
 
 def _stage_task(folder: str, task: _Task) -> _Done:
