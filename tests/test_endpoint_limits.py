@@ -414,3 +414,22 @@ def test_stopping_the_server_while_queries_run_leaves_no_worker_or_descriptor(sa
     _each_stopped_once(stops, pids)
     # The handler threads close their sockets once their clients are gone.
     assert until(lambda: not _open_fds() - before), _open_fds() - before
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_a_pool_that_cannot_start_every_worker_stops_the_ones_it_started(sample_gen, stops, monkeypatch) -> None:
+    before = _open_fds()
+    start, calls = WorkerPool._start, []
+
+    def second_fails(pool: WorkerPool):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(24, "Too many open files")
+        return start(pool)
+
+    monkeypatch.setattr(WorkerPool, "_start", second_fails)
+    with pytest.raises(OSError, match="Too many open files"):
+        WorkerPool(sample_gen, 1, slow=1)
+    assert len(calls) == 2 and len(stops) == 1  # the first worker, stopped by the pool
+    _each_stopped_once(stops, {w.process.pid for w in stops})
+    assert _open_fds() - before == set()

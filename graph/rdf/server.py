@@ -315,7 +315,14 @@ class WorkerPool:
             raise
 
     def _spawn_many(self, n: int) -> list[_Worker]:
-        starting = [self._spawner.submit(self._start).result() for _ in range(n)]  # then ~0.5 s each, in parallel
+        starting: list[tuple[subprocess.Popen, Connection]] = []
+        try:
+            for _ in range(n):  # then ~0.5 s each to be ready, in parallel
+                starting.append(self._spawner.submit(self._start).result())
+        except BaseException:  # e.g. out of descriptors: the ones started are this thread's to stop
+            for process, conn in starting:
+                _Worker(process, conn).stop()
+            raise
         workers, error = [], None
         for process, conn in starting:
             try:
