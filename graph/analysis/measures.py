@@ -437,7 +437,8 @@ def _pagerank(net: Network, sampling: Sampling, seed: int) -> np.ndarray:
     strength = _strength(net, sampling, seed) - loops  # a self-loop counts once
     live = strength > 0
     root = np.sqrt(np.where(live, strength, 1.0))
-    upper, lower = _scaled(net.upper, root), _scaled(net.upper.T.tocsr(), root)
+    upper = _scaled(net.upper, root)
+    lower = upper.T.tocsr()  # D^-1/2 U^T D^-1/2: the scaled upper triangle, transposed
     diagonal = loops / (root * root)
     system = LinearOperator((n, n), dtype=float,
                             matvec=lambda v: v - _DAMPING * (upper @ v + lower @ v + diagonal * v))
