@@ -33,6 +33,7 @@ def clear_caches() -> None:
         for value in vars(module).values():
             if hasattr(value, "cache_clear") and not isinstance(value, type):  # lru caches, memos
                 value.cache_clear()
+    names._KEPT.clear()  # the tokens of lists found untouched: a memo without cache_clear
 
 
 def parse_only(sources) -> int:

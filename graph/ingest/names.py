@@ -21,15 +21,8 @@ def split_authors(field: str) -> tuple[str, ...]:
     return clean_authors(field)[0]
 
 
-class _Tokens(set[str]):
-    """A set that the benchmarks empty as they empty the lru caches (bench/ingest_profile.py)."""
-
-    def cache_clear(self) -> None:
-        self.clear()
-
-
 # Tokens of lists that _kept_list found untouched: a list made of these alone is too.
-_KEPT = _Tokens()
+_KEPT: set[str] = set()
 _MAX_KEPT = 1 << 18  # as the caches of clean_token: emptied when full
 
 
