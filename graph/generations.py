@@ -119,9 +119,15 @@ def open_current(kg_dir: str | os.PathLike[str], *, hold: bool = True) -> Genera
 
 
 def kg_folder(generation: str | os.PathLike[str]) -> Path:
-    """The KG folder a generation folder belongs to (what a user names and rebuilds)."""
+    """The KG folder a generation folder belongs to (what a user names and rebuilds); any other
+    folder as given."""
     path = Path(os.path.realpath(generation))
-    return path.parent.parent if path.parent.name == GENERATIONS else path
+    return path.parent.parent if path.parent.name == GENERATIONS else Path(generation)
+
+
+def build_command(folder: str | os.PathLike[str]) -> str:
+    """The command that (re)builds the KG that `folder` (a generation, or a KG folder) is of."""
+    return f"arxiv-kg build <digests> --out {kg_folder(folder)}"
 
 
 def _open(path: Path, kg: Path, hold: bool, *, rebuild: Path) -> Generation:

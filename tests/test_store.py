@@ -342,6 +342,16 @@ def test_cli_without_a_store_says_how_to_build_one(runner, tmp_path: Path) -> No
     assert "no knowledge graph here" in result.output and "arxiv-kg build" in result.output
 
 
+def test_cli_on_a_kg_built_without_a_store_names_the_kg_folder_to_rebuild(runner, tmp_path: Path) -> None:
+    kg = tmp_path / "kg"
+    built = runner.invoke(main, ["build", "--out", str(kg), "--formats", "none", "--no-store", "-q"])
+    assert built.exit_code == 0, built.output
+    result = runner.invoke(main, ["query", "--kg", str(kg), "count-papers"])
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert line.endswith(f"no SPARQL store here; run `arxiv-kg build <digests> --out {kg.resolve()}` first")
+
+
 def test_cli_timeout_stops_the_query_and_exits(sample_kg: Path) -> None:
     cli = Path(sys.executable).parent / "arxiv-kg"
     done = subprocess.run([str(cli), "query", "--kg", str(sample_kg), "--timeout", "0.5", ENDLESS],

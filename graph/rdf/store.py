@@ -39,6 +39,7 @@ from typing import Literal as Kind
 import pyoxigraph as ox
 
 from graph.errors import ArxivKGError, KGNotFound
+from graph.generations import build_command
 from graph.rdf.mapping import PREFIXES  # queries and data share them
 from graph.texttable import table_line
 
@@ -118,7 +119,7 @@ def open_store(kg_dir: str | os.PathLike[str]) -> ox.Store:
     """Open `<kg_dir>/store` read-only; KGNotFound if it was never built."""
     path = store_path(kg_dir)
     if not (path / "CURRENT").is_file():
-        raise KGNotFound(f"{path}: no SPARQL store here; run `arxiv-kg build --out {kg_dir}` first")
+        raise KGNotFound(f"{path}: no SPARQL store here; run `{build_command(kg_dir)}` first")
     try:
         return ox.Store.read_only(str(path))
     except OSError as exc:

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from graph.errors import KGNotFound
 from graph.fsutil import atomic_write
+from graph.generations import build_command
 from graph.model.records import Note, VariantGroup
 from graph.tables import schema as s
 
@@ -100,7 +101,7 @@ def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None, 
     path = Path(kg_dir) / s.TABLES[name].file
     if not path.is_file():
         raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
-                         f"run `arxiv-kg build --out {kg_dir}` first")
+                         f"run `{build_command(kg_dir)}` first")
     # ParquetFile, not pq.read_table: that one imports pyarrow.dataset, and with it pandas when
     # installed (0.7 s of CPU before a command can start).
     try:
@@ -117,7 +118,7 @@ def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None, 
 def _damaged(path: Path, kg_dir: str | Path, reason: str) -> KGNotFound:
     reason = " ".join(reason.split())[:200]
     return KGNotFound(f"{path} is damaged or not written by this version ({reason}); rebuild "
-                      f"the knowledge graph with `arxiv-kg build <digests> --out {kg_dir}`")
+                      f"the knowledge graph with `{build_command(kg_dir)}`")
 
 
 def load_notes(kg_dir: str | Path) -> tuple[Note, ...]:

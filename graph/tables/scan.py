@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from graph.errors import KGNotFound
+from graph.generations import build_command
 from graph.tables.schema import TABLES
 
 BATCH_ROWS = 16_384  # large enough that Arrow's per-batch cost vanishes, small enough to stream
@@ -26,7 +27,7 @@ def table_file(kg_dir: str | Path, name: str) -> Path:
     path = Path(kg_dir) / TABLES[name].file
     if not path.is_file():
         raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
-                         f"run `arxiv-kg build --out {kg_dir}` first")
+                         f"run `{build_command(kg_dir)}` first")
     return path
 
 
