@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,15 +102,18 @@ def build(inputs: Sequence[str], kg_dir: str | Path, settings: Settings, *, jobs
 def _exports_and_store(draft: Draft, settings: Settings, steps: Steps, bars: ProgressFactory | None,
                        *, store: bool | None = None) -> Written:
     from exporters.files import Written, write_exports
-    from graph.rdf.store import store_path
+    from graph.rdf.store import STORE_DIR, store_path
 
     store = settings.store if store is None else store
     specs = settings.specs
     if not specs and not store:
         return Written([])
     with steps("exports and SPARQL store" if store else "exports"):
+        # The exports written before the store's load ends are hashed for the manifest while
+        # it ends: publishing then reads little more than the store.
         return write_exports(draft.path, specs, base_iri=settings.base_iri, progress=bars,
-                             store=store_path(draft.path) if store else None)
+                             store=store_path(draft.path) if store else None,
+                             meanwhile=partial(draft.hash_written, skip=[STORE_DIR]) if store else None)
 
 
 def _fresh(draft: Draft, written: Written) -> dict[str, dict[str, Any]]:

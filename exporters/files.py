@@ -12,6 +12,7 @@ Shared by ``arxiv-kg build`` (which writes a default set of formats) and ``arxiv
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,8 +157,10 @@ class Written:
 
 
 def write_exports(kg_dir: str | Path, specs: list[ExportSpec], *, base_iri: str,
-                  progress: ProgressFactory | None = None, store: Path | None = None) -> Written:
-    """Write every spec into `kg_dir` and, if `store` is given, load the SPARQL store there.
+                  progress: ProgressFactory | None = None, store: Path | None = None,
+                  meanwhile: Callable[[], object] | None = None) -> Written:
+    """Write every spec into `kg_dir` and, if `store` is given, load the SPARQL store there
+    (`meanwhile`: called once the RDF files are written, while the store may still load).
 
     The RDF syntaxes of the KG and the store share one pass over the KG's subjects
     (exporters.rdf); the other exports are made from a networkx graph each.
@@ -168,7 +171,8 @@ def write_exports(kg_dir: str | Path, specs: list[ExportSpec], *, base_iri: str,
     run = None
     if files or store is not None:
         options = options_for("kg", base_iri=base_iri, progress=progress)
-        run = write_rdf_files(kg, files, options, store=store)  # type: ignore[arg-type]
+        run = write_rdf_files(kg, files, options, store=store,  # type: ignore[arg-type]
+                              meanwhile=meanwhile)
     written = [path for path, _ in files] + ([_write_vocab(kg)] if files else [])
     for kind in GRAPHS:
         chosen = [s.exporter for s in specs if s.kind == kind and s not in rdf_specs]

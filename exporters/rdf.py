@@ -182,10 +182,11 @@ class RdfRun:
 
 def write_rdf_files(kg_dir: str | Path, files: Sequence[tuple[Path, RendererFactory]],
                     options: ExportOptions, *, store: Path | None = None,
-                    cores: int | None = None) -> RdfRun:
+                    cores: int | None = None, meanwhile: Callable[[], object] | None = None) -> RdfRun:
     """Write each (path, syntax) and, if `store` is given, load the store there, at once.
 
-    Every file appears only if all succeed (and the store loaded).
+    Every file appears only if all succeed (and the store loaded). `meanwhile` is called once
+    the files are written, while the store may still be loading (its optimize outlasts them).
     """
     lanes = _lanes(list(files), store is not None, cores or _cores())
     with staged_paths([path for path, _ in files]) as temps, contextlib.ExitStack() as stack:
@@ -201,6 +202,8 @@ def write_rdf_files(kg_dir: str | Path, files: Sequence[tuple[Path, RendererFact
         main, cpu = time.perf_counter(), time.process_time() - cpu
         for future in others:
             future.result()  # re-raises a lane's error here
+        if meanwhile is not None:
+            meanwhile()
         stats = loader.close() if loader is not None else None
     return RdfRun(main - started, time.perf_counter() - main, stats, cpu)
 

@@ -224,6 +224,7 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries (e.g. store)
     cancelled: bool = False  # set to leave the block without publishing (nothing changed)
     _linked: dict[str, str] = field(default_factory=dict, repr=False)  # name -> base file linked
+    _hashed: dict[tuple[int, ...], str] = field(default_factory=dict, repr=False)  # by _signature
 
     def reuse(self, name: str, *, source: str | None = None) -> bool:
         """Hard-link `source` (default `name`) of the base generation as `name` (files are never
@@ -246,6 +247,28 @@ class Draft:
         for name in names:
             self.reuse(name)
         return bool(names)
+
+    def hash_written(self, *, skip: Iterable[str] = ()) -> None:
+        """Hash (and fsync) now every file of the draft but those under the top-level names in
+        `skip` or in a temporary beside one (``.NAME.*``, as graph.fsutil and the store's loader
+        name theirs), for publishing to take up: a build calls this while it waits for another
+        process (the store's load), so that publishing then reads only what that one wrote
+        (it read 3 GB after the archive's load). A file changed after this is read again then:
+        its size, mtime or inode no longer match."""
+        names = tuple(skip)
+        paths = [self.path / n for n in _files(self.path) if not _under(Path(n).parts[0], names)]
+        before = [_signature(os.stat(p)) for p in paths]
+        for path, seen, digest in zip(paths, before, _hash_all(paths, sync=True)):
+            if _signature(os.stat(path)) == seen:  # not written to while it was read
+                self._hashed[seen] = digest
+
+
+def _under(top: str, names: tuple[str, ...]) -> bool:
+    return any(top == name or top.startswith(f".{name}.") for name in names)
+
+
+def _signature(stat: os.stat_result) -> tuple[int, ...]:
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 @contextlib.contextmanager
@@ -391,6 +414,8 @@ def _link_names(kg: Path, generation: Path) -> None:
 def _manifest_files(draft: Draft) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file of the draft, each file the draft wrote fsynced.
 
+    A file that Draft.hash_written read keeps that hash while its size, mtime and inode match.
+
     A file linked from the base generation keeps the base's hash, and needs no fsync (that was
     done when the base was published), when its inode, size and mtime prove it is the base's
     file, unchanged since (the mtime is older than the base's manifest). The others are read.
@@ -401,7 +426,7 @@ def _manifest_files(draft: Draft) -> dict[str, dict[str, Any]]:
     for name in names:
         stat = os.stat(draft.path / name)
         sizes[name] = stat.st_size
-        digest = _reused_hash(draft, name, stat, published)
+        digest = _reused_hash(draft, name, stat, published) or draft._hashed.get(_signature(stat))
         if digest is None:
             todo.append(name)
         else:

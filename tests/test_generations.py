@@ -136,6 +136,33 @@ def test_a_linked_file_changed_since_its_generation_was_published_is_hashed_agai
     assert verify(gen) == []
 
 
+def test_files_hashed_while_waiting_are_not_read_again_unless_they_changed(tmp_path, monkeypatch):
+    import graph.generations as generations
+
+    read: list[str] = []
+    sha256_file = generations.sha256_file
+
+    def recording(path: Path, **kwargs) -> str:
+        read.append(str(path))
+        return sha256_file(path, **kwargs)
+
+    monkeypatch.setattr(generations, "sha256_file", recording)
+    with writing(tmp_path) as draft:
+        for name in ("done", "grows", "store/db", ".store.x1.tmp/sst", ".done.x2.tmp"):
+            (draft.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (draft.path / name).write_bytes(name.encode())
+        draft.hash_written(skip=["store", "done"])
+        assert read == [str(draft.path / "grows")]  # the skipped names and their temporaries are left
+        with open(draft.path / "grows", "ab") as fh:
+            fh.write(b" and more")  # written after it was hashed
+        read.clear()
+    assert sorted(os.path.relpath(p, draft.path) for p in read) == [
+        ".done.x2.tmp", ".store.x1.tmp/sst", "done", "grows", "store/db"]
+    gen = open_current(tmp_path)
+    assert gen.manifest["files"]["grows"]["sha256"] == hashlib.sha256(b"grows and more").hexdigest()
+    assert verify(gen) == []
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name synced files")
 def test_publishing_syncs_every_file_and_folder_the_draft_wrote_and_no_linked_file(tmp_path, monkeypatch):
     publish(tmp_path, {"old": b"o" * 100})
