@@ -453,7 +453,7 @@ def test_ids_outside_the_grammar_are_sorted_in_memory(tmp_path):
 
 def test_the_in_memory_order_is_the_streamed_order(hostile, monkeypatch):
     streamed = write("ntriples", hostile)
-    monkeypatch.setattr(subjects_module, "_ids_keep_their_order", lambda kg: False)
+    monkeypatch.setattr(subjects_module, "ids_keep_their_order", lambda kg: False)
     assert write("ntriples", hostile) == streamed
 
 

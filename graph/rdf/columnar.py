@@ -72,7 +72,7 @@ def ntriples_chunks(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
     describe = Describer(base_iri)
     kinds = None
     if scan.num_rows(kg, "authorships") <= _MAX_AUTHORSHIPS:
-        kinds = _Kinds.of(kg, describe, streams._SmallKinds(describe, streams._SmallRows.of(kg)), streams._Tables(kg))
+        kinds = _Kinds.of(kg, describe, streams.SmallKinds(describe, streams.SmallRows.of(kg)), streams.Tables(kg))
     if kinds is None:
         yield from _rendered_by_subjects(kg, describe.base, progress)
         return
@@ -232,8 +232,8 @@ class _Kinds:
     """Papers, signatures and authors as columns, and the small kinds' subjects."""
 
     @classmethod
-    def of(cls, kg: Path, describe: Describer, small: streams._SmallKinds,
-           tables: streams._Tables) -> _Kinds | None:
+    def of(cls, kg: Path, describe: Describer, small: streams.SmallKinds,
+           tables: streams.Tables) -> _Kinds | None:
         """None if a subject IRI is shared by two subjects (see the module doc), or if tables
         disagree (an authorship of no author or paper): then subjects renders, or raises."""
         kinds = cls(kg, describe, small, tables)
@@ -243,14 +243,14 @@ class _Kinds:
         kinds.total = sum(map(len, iris))
         return kinds
 
-    def __init__(self, kg: Path, describe: Describer, small: streams._SmallKinds,
-                 tables: streams._Tables) -> None:
+    def __init__(self, kg: Path, describe: Describer, small: streams.SmallKinds,
+                 tables: streams.Tables) -> None:
         base = describe.base
         self.authors = _Authors(tables, base)
         self.papers = _Papers(kg, tables, small)
         self.signatures = _Signatures(tables, base, self.papers, self.authors)
         self.papers.edges(self.signatures, self.authors)
-        self._small = list(streams._merged([iter(small.subjects)]))
+        self._small = list(streams.merged_in_order([iter(small.subjects)]))
         self.small = [subject for subject, _ in self._small]
         self.total = 0
 
@@ -279,8 +279,8 @@ def _any_shared(kinds: list[pa.Array]) -> bool:
 class _Authors:
     """Every author, in IRI order: rdf:type, name, alternate names, paper count."""
 
-    def __init__(self, tables: streams._Tables, base: str) -> None:
-        table = tables.table("authors", streams._AUTHOR_COLUMNS)
+    def __init__(self, tables: streams.Tables, base: str) -> None:
+        table = tables.table("authors", streams.AUTHOR_COLUMNS)
         self.keys = table.column("key").combine_chunks()  # in the table's order
         self.by_key = pa.array([rdf.author_iri(key, base) for key in self.keys.to_pylist()], pa.string())
         order = pc.sort_indices(self.by_key)
@@ -316,11 +316,11 @@ class _Authors:
 class _Papers:
     """Papers of the corpus, in IRI order: their fields, then (`edges`) what they point at."""
 
-    def __init__(self, kg: Path, tables: streams._Tables, small: streams._SmallKinds) -> None:
+    def __init__(self, kg: Path, tables: streams.Tables, small: streams.SmallKinds) -> None:
         self.kg, self.tables, self.small = kg, tables, small
         ids = tables.table("papers", ["arxiv_id"]).column(0).combine_chunks()
         iris = paper_iris(ids)
-        self.order = None if streams._ids_keep_their_order(tables) else pc.sort_indices(iris)  # or UnsortedTable
+        self.order = None if streams.ids_keep_their_order(tables) else pc.sort_indices(iris)  # or UnsortedTable
         self.iris = iris if self.order is None else iris.take(self.order)
         self._ids = ids
         self._rank = None
@@ -354,7 +354,7 @@ class _Papers:
 
     def _child(self, name: str) -> pa.Table:
         """A child table's rows of papers of the table, with their paper's number (`owner`)."""
-        rows = self.tables.table(name, streams._CHILD_COLUMNS[name][1:] + ("arxiv_id",))
+        rows = self.tables.table(name, streams.CHILD_COLUMNS[name][1:] + ("arxiv_id",))
         owners = self.ranks(rows.column("arxiv_id"))
         return rows.append_column("owner", owners).filter(pc.is_valid(owners))
 
@@ -368,7 +368,7 @@ class _Papers:
         self._add(predicate, rows.column("owner"), [kinds, values, extras], (texts,))
 
     def _rows(self) -> Iterator[pa.RecordBatch]:
-        columns = list(streams._PAPER_COLUMNS)
+        columns = list(streams.PAPER_COLUMNS)
         if self.order is None:
             yield from scan.batches(self.kg, "papers", columns)
         else:
@@ -423,7 +423,7 @@ class _Signatures:
     creator, ordinal, publication; and (`for_papers`) their rows as the papers' authors and
     signatures."""
 
-    def __init__(self, tables: streams._Tables, base: str, papers: _Papers, authors: _Authors) -> None:
+    def __init__(self, tables: streams.Tables, base: str, papers: _Papers, authors: _Authors) -> None:
         rows = tables.table("authorships", ("arxiv_id", "position", "author_key"))
         owners, found = papers.ranks(rows.column("arxiv_id")), authors.numbers(rows.column("author_key"))
         # subjects gives signatures to authorships of papers not in the table too: left to it

@@ -92,11 +92,11 @@ _FIRST = itemgetter(0)
 # arXiv IDs whose IRIs sort as the IDs do (see the module doc): new-style, or old-style
 # archive[.subject-class]/7 digits.
 _ID_GRAMMAR = r"^(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z-]*(?:\.[A-Za-z-]+)?/[0-9]{7})$"
-_PAPER_COLUMNS = ("arxiv_id", "title", "abstract", "journal_ref", "comment", "published",
+PAPER_COLUMNS = ("arxiv_id", "title", "abstract", "journal_ref", "comment", "published",
                   "updated", "version", "dois")
-_AUTHOR_COLUMNS = ("key", "name", "spellings", "papers", "kind")
+AUTHOR_COLUMNS = ("key", "name", "spellings", "papers", "kind")
 # The child tables a paper's subject is made from, and the columns read.
-_CHILD_COLUMNS = {
+CHILD_COLUMNS = {
     "categories": ("arxiv_id", "category", "primary"),
     "subject_classes": ("arxiv_id", "scheme", "code", "edition"),
     "repositories": ("arxiv_id", "url"),
@@ -116,13 +116,13 @@ def subjects(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
     """
     kg = Path(kg_dir)
     describe = Describer(base_iri)
-    small = _SmallKinds(describe, _SmallRows.of(kg))
-    tables = _Tables(kg)
+    small = SmallKinds(describe, SmallRows.of(kg))
+    tables = Tables(kg)
     authors = _author_iris(tables, describe.base)
     total = (scan.num_rows(kg, "papers") + scan.num_rows(kg, "authorships") + len(authors)
              + len(small.subjects))
     done, next_report = 0, _PROGRESS_EVERY
-    for subject in _merged(_streams(tables, describe, small, authors)):
+    for subject in merged_in_order(_streams(tables, describe, small, authors)):
         yield subject
         done += 1
         if progress is not None and done >= next_report:
@@ -167,8 +167,8 @@ _SMALL_TABLES = {
     "mentions": ("arxiv_id", "mentioned"),
 }
 # Of these, subjects_of reads only the rows of the chosen papers (or authors).
-_LARGE_TABLES = {"papers": _PAPER_COLUMNS, "categories": _CHILD_COLUMNS["categories"],
-                 "authorships": _CHILD_COLUMNS["authorships"]}
+_LARGE_TABLES = {"papers": PAPER_COLUMNS, "categories": CHILD_COLUMNS["categories"],
+                 "authorships": CHILD_COLUMNS["authorships"]}
 
 
 def _small_tables(kg: Path) -> dict[str, pa.Table]:
@@ -203,15 +203,15 @@ class _Part:
     def subjects(self, describe: Describer, reach: _Reach) -> list[Subject]:
         keys = pa.array(sorted(reach.authors), pa.string())
         self._con.register("chosen_authors", pa.table({"key": keys}))
-        self.rows["authors"] = self._chosen("authors", _AUTHOR_COLUMNS, "key IN (SELECT key FROM chosen_authors)")
+        self.rows["authors"] = self._chosen("authors", AUTHOR_COLUMNS, "key IN (SELECT key FROM chosen_authors)")
         repositories, links = self.small["repositories"], self.small["links"]
-        small = _SmallRows(self.categories, self.classes,
+        small = SmallRows(self.categories, self.classes,
                            _first_rows(_where(repositories, "url", reach.repositories), ["url"]),
                            _first_rows(_where(links, "url", reach.links), ["url"]),
                            _mentioned_only(self.kg, self.small["mentions"], reach.mentioned))
-        kinds = _SmallKinds(describe, small, quiet=reach.same)
-        tables = _Tables(self.kg, self.rows)
-        return list(_merged(_streams(tables, describe, kinds, _author_iris(tables, describe.base))))
+        kinds = SmallKinds(describe, small, quiet=reach.same)
+        tables = Tables(self.kg, self.rows)
+        return list(merged_in_order(_streams(tables, describe, kinds, _author_iris(tables, describe.base))))
 
     def _chosen(self, name: str, columns: Sequence[str], where: str) -> pa.Table:
         order = ", ".join(TABLES[name].order)  # the streams walk child tables in the papers' order
@@ -253,7 +253,7 @@ class _Reach:
                    frozenset(same))
 
 
-class _Tables:
+class Tables:
     """Where the streams read rows: a KG folder's Parquet files, or (`held`) tables in memory
     holding some of their rows."""
 
@@ -271,16 +271,16 @@ class _Tables:
         return self._held[name].select(list(columns))
 
 
-def _streams(tables: _Tables, describe: Describer, small: _SmallKinds,
+def _streams(tables: Tables, describe: Describer, small: SmallKinds,
              authors: dict[str, Term]) -> list[Iterator[Subject]]:
     """One stream per kind of subject, each in IRI order."""
     papers, signatures = _papers(tables, describe, small, authors), _signatures(tables, describe, authors)
-    if not _ids_keep_their_order(tables):
+    if not ids_keep_their_order(tables):
         papers, signatures = iter(sorted(papers, key=_FIRST)), iter(sorted(signatures, key=_FIRST))
     return [papers, signatures, _authors(tables, describe, authors), iter(small.subjects)]
 
 
-def _merged(streams: list[Iterator[Subject]]) -> Iterator[Subject]:
+def merged_in_order(streams: list[Iterator[Subject]]) -> Iterator[Subject]:
     """The streams merged in IRI order; a subject of two kinds gets the pairs of both."""
     for subject, group in groupby(heapq.merge(*streams, key=_FIRST), key=_FIRST):
         pairs = next(group)[1]
@@ -296,7 +296,7 @@ def ntriples_lines(kg_dir: str | Path, base_iri: str = DEFAULT_BASE_IRI,
         yield from subject_lines(subject, pairs)
 
 
-def _ids_keep_their_order(tables: _Tables) -> bool:
+def ids_keep_their_order(tables: Tables) -> bool:
     """True if every paper's ID is of the arXiv grammar (see the module doc).
 
     Raises UnsortedTable if the IDs are not strictly ascending: the child tables are joined to
@@ -341,12 +341,12 @@ def _first_authors(rows: list[tuple[Any, ...]]) -> dict[str, int]:
     return first
 
 
-def _papers(tables: _Tables, describe: Describer, small: _SmallKinds,
+def _papers(tables: Tables, describe: Describer, small: SmallKinds,
             authors: dict[str, Term]) -> Iterator[Subject]:
-    children = {name: _Children(tables.rows(name, columns)) for name, columns in _CHILD_COLUMNS.items()}
+    children = {name: _Children(tables.rows(name, columns)) for name, columns in CHILD_COLUMNS.items()}
     base = describe.base
     for aid, title, abstract, journal, comment, published, updated, version, dois in tables.rows(
-            "papers", _PAPER_COLUMNS):
+            "papers", PAPER_COLUMNS):
         edges = small.paper_edges(aid, children)
         paper = paper_iri(aid)
         signature = signature_prefix(paper, base)
@@ -357,7 +357,7 @@ def _papers(tables: _Tables, describe: Describer, small: _SmallKinds,
                                                  (published, updated), version, dois, edges))
 
 
-def _signatures(tables: _Tables, describe: Describer, authors: dict[str, Term]) -> Iterator[Subject]:
+def _signatures(tables: Tables, describe: Describer, authors: dict[str, Term]) -> Iterator[Subject]:
     for aid, rows in groupby(tables.rows("authorships", ("arxiv_id", "position", "author_key")),
                              key=_FIRST):
         paper = iri(paper_iri(aid))
@@ -368,24 +368,24 @@ def _signatures(tables: _Tables, describe: Describer, authors: dict[str, Term]) 
         yield from signatures
 
 
-def _author_iris(tables: _Tables, base: str) -> dict[str, Term]:
+def _author_iris(tables: Tables, base: str) -> dict[str, Term]:
     """Author key -> IRI term, for every author: the papers and signatures point at them."""
     keys = tables.table("authors", ["key"]).column(0).to_pylist()
     return {key: iri(author_iri(key, base)) for key in keys}
 
 
-def _authors(tables: _Tables, describe: Describer, iris: dict[str, Term]) -> Iterator[Subject]:
+def _authors(tables: Tables, describe: Describer, iris: dict[str, Term]) -> Iterator[Subject]:
     keys = tables.table("authors", ["key"]).column(0)
     order = pc.sort_indices(pa.array([iris[k][1] for k in keys.to_pylist()], pa.string()))
     del keys
-    table = tables.table("authors", _AUTHOR_COLUMNS).take(order)
+    table = tables.table("authors", AUTHOR_COLUMNS).take(order)
     for batch in table.to_batches(max_chunksize=scan.BATCH_ROWS):
         for key, name, spellings, papers, kind in zip(*(scan.python_values(c) for c in batch.columns)):
             yield iris[key][1], sorted_pairs(describe.author(name, spellings, papers, kind))
 
 
 @dataclass(frozen=True)
-class _SmallRows:
+class SmallRows:
     """What the small kinds are made from: category codes, the first row (in the tables' order:
     it gives the subject its fields) of each subject class, repository and link, and the IDs
     of papers only mentioned."""
@@ -397,7 +397,7 @@ class _SmallRows:
     mentioned_only: list[str]
 
     @classmethod
-    def of(cls, kg: Path) -> _SmallRows:
+    def of(cls, kg: Path) -> SmallRows:
         """Every one of the KG folder's."""
         small = _small_tables(kg)
         return cls(_category_codes(kg), _classes(small),
@@ -447,13 +447,13 @@ def _tuples(table: pa.Table) -> Iterator[tuple[Any, ...]]:
     return zip(*(column.to_pylist() for column in table.columns))
 
 
-class _SmallKinds:
+class SmallKinds:
     """Categories, archives, schemes, subject classes, repositories, links and papers only
     mentioned: their subjects (sorted by IRI) and the IRIs papers point at. The subjects of the
     `quiet` kinds ("categories": with archives and arXiv's scheme; "classes": with their
     schemes) are left out, not their IRIs."""
 
-    def __init__(self, describe: Describer, rows: _SmallRows, *, quiet: Collection[str] = ()) -> None:
+    def __init__(self, describe: Describer, rows: SmallRows, *, quiet: Collection[str] = ()) -> None:
         self.describe = describe
         self.categories: dict[str, Term] = {}
         self.classes: dict[tuple[str, str], Term] = {}
