@@ -54,25 +54,23 @@ def write_kg(found: Staged, out: Path, *, jobs: int, steps: Steps = no_steps,
         try:
             with steps("merging duplicates"):
                 engine.load_staging(con, found.folder)
-            # The papers hold no author list, so they are written while the name rules run in
-            # Python; and before the variants, whose Python objects would sit beside the
-            # engine's largest sort (2.5M records: 5.7 GB peak RSS the other way).
-            papers = background.submit(_write_papers, con.cursor(), steps, out)
+            # The tables without author lists are written from another connection while the
+            # name rules run in Python and the authors' tables follow them; the papers first,
+            # and before the variants, whose Python objects would sit beside the engine's
+            # largest sort (2.5M records: 5.7 GB peak RSS the other way).
+            unattributed = background.submit(_write_unattributed, con.cursor(), steps, out)
             try:
                 with steps("corpus-wide name rules"):
                     recut.recut_authors(con, known)
                     recut.save_state(con, out)
                     merges = recut.safe_merges(con)
+                _write(steps, "authorships", engine.children(con, "authorships"), out)
+                _write(steps, "quality", engine.quality(con, merges), out)
+                _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file, out / s.QUALITY.file), out)
             finally:
-                wait([papers])  # before the connection closes
-            papers.result()
-            _write(steps, "authorships", engine.children(con, "authorships"), out)
-            _write(steps, "quality", engine.quality(con, merges), out)
-            _write(steps, "authors", engine.authors(con, out / s.AUTHORSHIPS.file, out / s.QUALITY.file), out)
+                wait([unattributed])  # before the connection closes
+            unattributed.result()
             variants = background.submit(write_variants, out, steps) if not tables_only else None
-            for name in CHILDREN:
-                if name != "authorships":
-                    _write(steps, name, engine.children(con, name), out)
         finally:
             con.close()
         if variants is None:
@@ -98,9 +96,13 @@ def _columns(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
                                 schema=schema)
 
 
-def _write_papers(cursor: duckdb.DuckDBPyConnection, steps: Steps, out: Path) -> None:
+def _write_unattributed(cursor: duckdb.DuckDBPyConnection, steps: Steps, out: Path) -> None:
+    """The papers, then every child table but the authorships, from `cursor`, which it closes."""
     try:
         _write(steps, "papers", engine.papers(cursor), out)
+        for name in CHILDREN:
+            if name != "authorships":
+                _write(steps, name, engine.children(cursor, name), out)
     finally:
         cursor.close()
 
