@@ -49,8 +49,8 @@ def load_staging(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
                list_sort(list_distinct(list(version))) AS versions,
                list(file || ':' || line ORDER BY file, line) AS sources
         FROM staging GROUP BY arxiv_id""")
-    # Not TEMP: a cursor (another connection to this in-memory database) writes the papers
-    # table from it while the name rules run (graph.tables.build).
+    # Not TEMP: a cursor (another connection to this in-memory database) writes the tables
+    # without author lists from it while the name rules run (graph.tables.build).
     con.execute("""
         CREATE TABLE won AS
         SELECT won.input AS input, won.line AS line, versions, sources FROM winners""")
