@@ -28,6 +28,7 @@ from graph.fsutil import atomic_write
 from graph.generations import build_command
 from graph.model.records import Note, VariantGroup
 from graph.tables import schema as s
+from graph.tables.scan import table_file
 
 VARIANTS = "variants.json"
 SUMMARY = "summary.json"
@@ -114,10 +115,7 @@ def iso(stamp: datetime) -> str:
 def read_table(kg_dir: str | Path, name: str, columns: list[str] | None = None, *,
                dictionary: bool = False) -> pa.Table:
     """One table; `dictionary` keeps string columns dictionary-encoded, as Parquet stores them."""
-    path = Path(kg_dir) / s.TABLES[name].file
-    if not path.is_file():
-        raise KGNotFound(f"{kg_dir}: no knowledge graph here (missing {path.name}); "
-                         f"run `{build_command(kg_dir)}` first")
+    path = table_file(kg_dir, name)
     # ParquetFile, not pq.read_table: that one imports pyarrow.dataset, and with it pandas when
     # installed (0.7 s of CPU before a command can start).
     try:
