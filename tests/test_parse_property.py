@@ -25,6 +25,9 @@ NAME = st.lists(LETTERS, min_size=1, max_size=4).map(" ".join).filter(
     lambda n: n.casefold() not in {"jr", "sr", "ii", "iii", "iv", "v", "vi", "esq", "phd", "md", "jnr", "snr"}
     and clean_authors(n) == ((n,), ()))
 SENTENCE = st.lists(WORD, min_size=1, max_size=30).map(" ".join)
+# A comment or summary of "None" is the digests' own word for no value (the writer below uses it
+# so), so the format cannot carry it as text.
+VALUE = SENTENCE.filter(lambda s: s != "None")
 NEW_ID = st.tuples(st.integers(700, 2512), st.integers(1, 99999)).map(lambda t: f"{t[0]:04d}.{t[1]:05d}")
 OLD_ID = st.tuples(st.sampled_from(["cs", "math-ph", "hep-th", "q-bio"]), st.integers(0, 9999999)).map(
     lambda t: f"{t[0]}/{t[1]:07d}")
@@ -42,7 +45,7 @@ def wrap(text: str, width: int) -> str:
 @settings(max_examples=150, deadline=None)
 @given(ident=st.one_of(NEW_ID, OLD_ID), version=st.integers(1, 30), title=SENTENCE,
        authors=st.lists(NAME, min_size=1, max_size=40), cats=st.lists(CATEGORY, min_size=1, max_size=4, unique=True),
-       published=STAMP, comment=st.none() | SENTENCE, summary=SENTENCE, width=st.integers(1, 8))
+       published=STAMP, comment=st.none() | VALUE, summary=VALUE, width=st.integers(1, 8))
 def test_write_then_parse_round_trip(ident, version, title, authors, cats, published, comment, summary, width):
     text = digest(record(f"{ident}v{version}", title=title, authors=wrap(", ".join(authors), width),
                          categories=", ".join([f"**{cats[0]}**", *cats[1:]]), published=published,
